@@ -1,0 +1,3 @@
+from devsentry.cli import main
+
+main()
