@@ -9,6 +9,7 @@ unknown item types or header keys travel untouched.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -36,6 +37,8 @@ DEFAULT_MAX_SIZE = 100 * 1024 * 1024
 #: Content-Encoding values understood, after normalisation (see `decompress`).
 ENCODINGS = ("identity", "gzip", "deflate", "br", "zstd")
 
+_BINARY_TYPES = frozenset({"attachment", "replay_recording", "replay_video"})
+_BYTE_AT = re.compile(r" \(byte (\d+)\)$")
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 _json_encode = msgspec.json.Encoder().encode
 
@@ -101,6 +104,31 @@ class Item(msgspec.Struct, frozen=True):
         """The payload decoded as JSON (raises `msgspec.DecodeError` when it is not JSON)."""
         return msgspec.json.decode(self.payload)
 
+    @property
+    def is_binary(self) -> bool:
+        """Whether the payload is opaque bytes (attachments, replay recordings, non-JSON)."""
+        if self.type in _BINARY_TYPES:
+            return True
+        ctype = self.content_type
+        return ctype is not None and "json" not in ctype
+
+    def payload_view(self) -> Any:
+        """The payload for people and `--json`: decoded JSON, or a description of the bytes."""
+        if not self.is_binary:
+            try:
+                return self.json()
+            except msgspec.DecodeError:
+                pass
+        view: dict[str, Any] = {"size": len(self.payload)}
+        if self.content_type:
+            view["content_type"] = self.content_type
+        if self.filename:
+            view["filename"] = self.filename
+        return view
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"header": self.header, "payload": self.payload_view()}
+
 
 class Envelope(msgspec.Struct, frozen=True):
     """A parsed envelope. `trailing_newline` records whether the input ended with `\\n`."""
@@ -140,6 +168,10 @@ class Envelope(msgspec.Struct, frozen=True):
     def __bytes__(self) -> bytes:
         return serialize(self)
 
+    def to_dict(self) -> dict[str, Any]:
+        """`{"header": …, "items": [{"header": …, "payload": …}]}`, as `decode --json` prints."""
+        return {"header": self.header, "items": [item.to_dict() for item in self.items]}
+
 
 def _header_at(
     data: bytes, start: int, what: str, item: int | None
@@ -155,7 +187,10 @@ def _header_at(
     except msgspec.ValidationError:
         raise EnvelopeError(f"{what} is not a JSON object", offset=start, item=item) from None
     except msgspec.DecodeError as exc:
-        raise EnvelopeError(f"{what} is not valid JSON: {exc}", offset=start, item=item) from None
+        reason, at = str(exc), start
+        if match := _BYTE_AT.search(reason):  # msgspec says "(byte N)" relative to the line
+            reason, at = reason[: match.start()], start + int(match.group(1))
+        raise EnvelopeError(f"{what} is not valid JSON: {reason}", offset=at, item=item) from None
     return header, raw, min(end + 1, len(data))
 
 
@@ -166,10 +201,10 @@ def parse(data: bytes) -> Envelope:
     header, raw_header, pos = _header_at(data, 0, "envelope header", None)
     items: list[Item] = []
     size = len(data)
-    trailing_newline = data.endswith(b"\n")
+    trailing_newline = data[pos - 1 : pos] == b"\n"
     while pos < size:
         index = len(items)
-        if data[pos:] in (b"\n", b"\r\n") and trailing_newline:
+        if data[pos:] in (b"\n", b"\r\n"):
             # A blank line at the very end: Relay refuses it, SDKs never write it; keep it lenient.
             break
         item_header, item_raw, pos = _header_at(data, pos, "item header", index)
@@ -198,9 +233,11 @@ def parse(data: bytes) -> Envelope:
                     offset=end,
                     item=index,
                 )
+            trailing_newline = end < size
             pos = end + 1
         else:
             end = data.find(b"\n", pos)
+            trailing_newline = end != -1
             if end == -1:
                 end = size
             payload = data[pos:end]

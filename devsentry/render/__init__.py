@@ -1,0 +1,1 @@
+"""Terminal views of envelopes, items and issues (rich). Payload strings go through `safe`."""
