@@ -6,6 +6,8 @@ become `click.ClickException`s naming the value at fault; exit codes are `ExitSt
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +23,25 @@ from devsentry.envelope import sniff_encoding as sniff
 from devsentry.status import ExitStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_option(func: F) -> F:
+    """`--store PATH` (env DEVSENTRY_STORE), shared by every command that touches the store."""
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="DEVSENTRY_STORE",
+        show_envvar=True,
+        default=None,
+        help="SQLite store file. [default: devsentry.db in the user data directory]",
+    )(func)
+
+
+def resolve_store(path: Path | None) -> Path:
+    from devsentry.store import default_store_path
+
+    return path if path is not None else default_store_path()
 
 
 def json_option(func: F) -> F:
@@ -81,6 +102,104 @@ def decode(files: tuple[Path, ...], encoding: str, as_json: bool) -> None:
             console.print(render_envelope(envelope, str(path)))
     if failed:
         sys.exit(ExitStatus.ERROR)
+
+
+@cli.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="DEVSENTRY_HOST",
+    show_envvar=True,
+    help="Address to listen on. Use 0.0.0.0 to accept other machines (e.g. containers).",
+)
+@click.option(
+    "--port",
+    default=8969,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    envvar="DEVSENTRY_PORT",
+    show_envvar=True,
+    help="Port to listen on (8969 is Spotlight's, so spotlight=True finds it); 0 picks one.",
+)
+@store_option
+@click.option(
+    "--keep",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(1),
+    envvar="DEVSENTRY_KEEP",
+    show_envvar=True,
+    help="Retention: keep the newest N envelopes, prune older ones.",
+)
+@click.option(
+    "--max-size",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1),
+    envvar="DEVSENTRY_MAX_SIZE",
+    show_envvar=True,
+    help="Largest envelope accepted, in MiB, after decompression (bigger gets a 413).",
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    envvar="DEVSENTRY_QUIET",
+    help="Do not print items as they arrive.",
+)
+def serve(
+    host: str, port: int, store_path: Path | None, keep: int, max_size: int, quiet: bool
+) -> None:
+    """Run the local ingest server.
+
+    Point an SDK at it with SENTRY_DSN=http://devsentry@127.0.0.1:8969/1 (any key and any
+    numeric project id work; the project id is recorded), or turn on the SDK's Spotlight
+    option. Every envelope is stored, grouped into issues and printed live.
+    """
+    from devsentry.service import make_sinks, serving
+
+    console = make_console()
+    path = resolve_store(store_path)
+
+    async def run() -> None:
+        sinks = make_sinks(None if quiet else console)
+        async with serving(
+            path, host=host, port=port, sinks=sinks, keep=keep, max_size=max_size * 1024 * 1024
+        ) as server:
+            print_banner(console, server.base_url, server.dsn(), server.spotlight_url, path)
+            stop = asyncio.Event()
+            # SIGTERM (service managers, `kill`) stops as cleanly as Ctrl-C.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+            await stop.wait()
+
+    try:
+        asyncio.run(run())
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        ) from None
+
+
+def print_banner(console: Any, url: str, dsn: str, spotlight: str, store: Path) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row(
+        "DSN", Text.assemble((dsn, "green"), ("   any key, any numeric project id", "dim"))
+    )
+    grid.add_row("Spotlight", Text(spotlight))
+    grid.add_row("Store", Text(str(store)))
+    console.print(
+        Text.assemble(
+            ("devsentry ", "bold magenta"), (__version__, "dim"), " listening on ", (url, "bold")
+        )
+    )
+    console.print(grid)
+    console.print(Text("Try: SENTRY_DSN=" + dsn + " python app.py     Ctrl-C stops.", "dim"))
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "ENCODINGS",
     "Envelope",
     "EnvelopeError",
+    "EnvelopeTooLarge",
     "Item",
     "decompress",
     "parse",
@@ -60,6 +61,10 @@ class EnvelopeError(ValueError):
         self.reason = message
         self.offset = offset
         self.item = item
+
+
+class EnvelopeTooLarge(EnvelopeError):
+    """The envelope (after decompression) exceeds the size bound: answered with 413."""
 
 
 class Item(msgspec.Struct, frozen=True):
@@ -316,7 +321,7 @@ def decompress(body: bytes, encoding: str | None, *, limit: int = DEFAULT_MAX_SI
     name = normalize_encoding(encoding)
     if name == "identity":
         if len(body) > limit:
-            raise EnvelopeError(f"envelope is larger than the {limit}-byte limit")
+            raise EnvelopeTooLarge(f"envelope is larger than the {limit}-byte limit")
         return body
     if name == "br":
         return _brotli(body, limit)
@@ -327,7 +332,7 @@ def decompress(body: bytes, encoding: str | None, *, limit: int = DEFAULT_MAX_SI
 
 
 def _too_big(limit: int) -> EnvelopeError:
-    return EnvelopeError(f"decompressed size exceeds the {limit}-byte limit (compression bomb?)")
+    return EnvelopeTooLarge(f"decompressed size exceeds the {limit}-byte limit (compression bomb?)")
 
 
 def _zlib(body: bytes, limit: int, wbits: int, name: str) -> bytes:

@@ -1,0 +1,272 @@
+"""Ingest throughput: `devsentry serve` against a bare aiohttp server, same machine, same run.
+
+1. Records a real error envelope from the real sentry-sdk (tests/apps/checkout.py) into a
+   scratch devsentry store and takes its bytes as the request template.
+2. Starts a bare aiohttp server that only reads the body and answers 200 (the baseline), and
+   `devsentry serve --quiet` on a fresh store.
+3. Drives each with wrk (keep-alive, 32 connections, a fresh event id in every request via a
+   Lua script), alternating rounds; prints requests/s, p50/p99 and the ratio, medians over rounds.
+4. Checks that every envelope devsentry acknowledged is in its store.
+
+Usage: python benchmarks/ingest.py [--duration 10] [--rounds 3] [--connections 32] [--console]
+Needs `wrk` (Debian: apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BARE_SERVER = """
+import sys
+from aiohttp import web
+
+async def handle(request):
+    await request.read()
+    return web.json_response({"id": "0" * 32})
+
+app = web.Application(client_max_size=100 * 1024 * 1024)
+app.router.add_post("/api/{project}/envelope/", handle)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
+"""
+
+# wrk script: the body is the template split around the event id; each request gets a new id.
+LUA = """
+local parts = {}
+local counter = 0
+init = function(args)
+  local f = io.open(args[1], "rb")
+  local body = f:read("*all")
+  f:close()
+  local marker = args[2]
+  local start = 1
+  while true do
+    local i, j = string.find(body, marker, start, true)
+    if not i then break end
+    table.insert(parts, string.sub(body, start, i - 1))
+    start = j + 1
+  end
+  table.insert(parts, string.sub(body, start))
+  math.randomseed(os.time() + tonumber(tostring(parts):sub(8), 16) % 100000)
+end
+request = function()
+  counter = counter + 1
+  local r = math.random
+  local id = string.format("%08x%08x%08x%08x", r(0, 0x7fffffff), r(0, 0x7fffffff),
+                           r(0, 0x7fffffff), counter)
+  local body = table.concat(parts, id)
+  return wrk.format("POST", "/api/1/envelope/", {
+    ["Content-Type"] = "application/x-sentry-envelope",
+    ["X-Sentry-Auth"] = "Sentry sentry_key=bench, sentry_version=7, sentry_client=bench/1.0",
+  }, body)
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not come up") from None
+            time.sleep(0.05)
+
+
+def record_template(workdir: Path) -> bytes:
+    """A real sentry-sdk error envelope, captured by devsentry itself."""
+    store = workdir / "template.db"
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "devsentry",
+            "serve",
+            "--quiet",
+            "--port",
+            str(port),
+            "--store",
+            str(store),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
+        env["SENTRY_DSN"] = f"http://bench@127.0.0.1:{port}/1"
+        env["COMPRESSION"] = "none"
+        subprocess.run(
+            [sys.executable, str(ROOT / "tests" / "apps" / "checkout.py"), "error"],
+            env=env,
+            check=True,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with sqlite3.connect(store) as db:
+                row = db.execute("SELECT raw FROM envelopes ORDER BY id LIMIT 1").fetchone()
+            if row:
+                return bytes(row[0])
+            time.sleep(0.05)
+        raise RuntimeError("the SDK's envelope never arrived")
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def run_wrk(
+    port: int, lua: Path, body: Path, marker: str, duration: int, connections: int
+) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(lua),
+            f"http://127.0.0.1:{port}",
+            "--",
+            str(body),
+            marker,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+
+    def latency(pct: str) -> float:
+        m = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out)
+        assert m, out
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return {
+        "rps": rps,
+        "total": total,
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sum(int(x) for x in errors.groups()) if errors else 0,
+        "p50": latency("50"),
+        "p99": latency("99"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--console", action="store_true", help="keep the live console on (to /dev/null)"
+    )
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+
+    with tempfile.TemporaryDirectory(prefix="devsentry-bench-") as tmp:
+        work = Path(tmp)
+        template = record_template(work)
+        event_id = re.search(rb'"event_id":"([0-9a-f]{32})"', template).group(1).decode()  # type: ignore[union-attr]
+        body = work / "body.envelope"
+        body.write_bytes(template)
+        lua = work / "fresh_ids.lua"
+        lua.write_text(LUA)
+        print(
+            f"template: real sentry-python error envelope, {len(template):,} bytes, "
+            f"event id appears {template.count(event_id.encode())}x (replaced per request)"
+        )
+
+        bare_port, ds_port = free_port(), free_port()
+        store = work / "bench.db"
+        bare = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(bare_port)])
+        ds_cmd = [
+            sys.executable,
+            "-m",
+            "devsentry",
+            "serve",
+            "--port",
+            str(ds_port),
+            "--store",
+            str(store),
+        ]
+        if not args.console:
+            ds_cmd.append("--quiet")
+        ds = subprocess.Popen(ds_cmd, stdout=subprocess.DEVNULL)
+        results: dict[str, list[dict[str, float]]] = {"bare aiohttp": [], "devsentry": []}
+        try:
+            wait_http(f"http://127.0.0.1:{bare_port}/")
+            wait_http(f"http://127.0.0.1:{ds_port}/health")
+            for port in (bare_port, ds_port):  # warm-up
+                run_wrk(port, lua, body, event_id, 2, args.connections)
+            with sqlite3.connect(store) as db:
+                (before,) = db.execute("SELECT count(*) FROM envelopes").fetchone()
+            for _ in range(args.rounds):
+                for name, port in (("bare aiohttp", bare_port), ("devsentry", ds_port)):
+                    results[name].append(
+                        run_wrk(port, lua, body, event_id, args.duration, args.connections)
+                    )
+        finally:
+            bare.terminate()
+            ds.terminate()  # SIGTERM: serve commits what is queued before exiting
+            bare.wait()
+            ds.wait()
+
+        print(
+            f"\n{args.rounds} rounds x {args.duration}s, wrk -t2 -c{args.connections}, keep-alive\n"
+        )
+        print(f"{'server':<14}{'req/s (median)':>16}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+        med: dict[str, float] = {}
+        for name, runs in results.items():
+            med[name] = statistics.median(r["rps"] for r in runs)
+            p50 = statistics.median(r["p50"] for r in runs)
+            p99 = statistics.median(r["p99"] for r in runs)
+            non2xx = sum(r["non2xx"] for r in runs)
+            print(f"{name:<14}{med[name]:>16,.0f}{p50:>10.2f}{p99:>10.2f}{non2xx:>10}")
+            print(f"{'':<14}rounds: " + ", ".join(f"{r['rps']:,.0f}" for r in runs))
+        ratio = med["devsentry"] / med["bare aiohttp"]
+        print(f"\nratio devsentry / bare aiohttp: {ratio:.0%}  (target >= 60%)")
+
+        acked = sum(r["total"] - r["non2xx"] for r in results["devsentry"])
+        with sqlite3.connect(store) as db:
+            (after,) = db.execute("SELECT count(*) FROM envelopes").fetchone()
+            distinct = db.execute("SELECT count(DISTINCT event_id) FROM envelopes").fetchone()[0]
+        stored = after - before
+        print(
+            f"acknowledged {acked:,}; stored {stored:,} (distinct event ids in store: {distinct:,})"
+        )
+        if stored < acked:
+            print("LOST: some acknowledged envelopes are not in the store")
+            sys.exit(1)
+        print("every acknowledged envelope is in the store")
+
+
+if __name__ == "__main__":
+    main()

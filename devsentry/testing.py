@@ -1,0 +1,177 @@
+"""A real devsentry server in a background thread, for tests (ours and our users').
+
+`LocalServer` starts the same assembly as `devsentry serve` — HTTP server, pipeline, SQLite
+store, live console — on an ephemeral port, with its own event loop in a thread, so ordinary
+synchronous test code (and SDKs sending from their own threads) can talk to it. The pytest
+plugin's `devsentry` fixture is a thin wrapper around it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from devsentry.envelope import Envelope, parse
+from devsentry.model import Model, decode_item
+from devsentry.server import Server
+from devsentry.service import make_sinks, serving
+from devsentry.store import IssueRecord, ItemRecord, Query, Store
+
+__all__ = ["LocalServer", "WaitTimeout"]
+
+
+class WaitTimeout(AssertionError):
+    """A `wait_for` condition did not come true; the message lists what did arrive."""
+
+
+class LocalServer:
+    """An in-process devsentry server on 127.0.0.1 and an ephemeral port."""
+
+    def __init__(self, store: Path, *, console: bool = True, width: int = 100) -> None:
+        self.store_path = store
+        self._output = io.StringIO()
+        self._console = (
+            Console(file=self._output, width=width, color_system=None, highlight=False)
+            if console
+            else None
+        )
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._stop: asyncio.Event | None = None
+        self._done: asyncio.Future[None] | None = None
+        self.server: Server | None = None
+
+    def start(self) -> LocalServer:
+        self._thread.start()
+        ready: threading.Event = threading.Event()
+        self._done = asyncio.run_coroutine_threadsafe(self._run(ready), self._loop)  # type: ignore[assignment]
+        if not ready.wait(10):
+            raise RuntimeError("devsentry test server did not start within 10 s")
+        if self._done is not None and self._done.done():
+            self._done.result()  # raise the start-up error
+        return self
+
+    async def _run(self, ready: threading.Event) -> None:
+        self._stop = asyncio.Event()
+        try:
+            async with serving(
+                self.store_path, host="127.0.0.1", port=0, sinks=make_sinks(self._console)
+            ) as server:
+                self.server = server
+                ready.set()
+                await self._stop.wait()
+        finally:
+            ready.set()
+
+    def stop(self) -> None:
+        if self._stop is not None and self._done is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+            self._done.result(timeout=10)  # type: ignore[call-arg]
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- where SDKs send ---------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None, "server not started"
+        return self.server.base_url
+
+    @property
+    def dsn(self) -> str:
+        assert self.server is not None, "server not started"
+        return self.server.dsn()
+
+    def dsn_for(self, project: int, key: str = "devsentry") -> str:
+        assert self.server is not None, "server not started"
+        return self.server.dsn(project, key)
+
+    @property
+    def spotlight_url(self) -> str:
+        assert self.server is not None, "server not started"
+        return self.server.spotlight_url
+
+    # -- what arrived ------------------------------------------------------------------------
+
+    def _read(self) -> Store:
+        return Store(self.store_path, readonly=True)
+
+    def items(self, **filters: Any) -> list[ItemRecord]:
+        """Stored items, oldest first (filters as `Query`: types=…, project=…)."""
+        with self._read() as store:
+            return store.items(Query(limit=None, **filters), oldest_first=True)
+
+    @property
+    def issues(self) -> list[IssueRecord]:
+        with self._read() as store:
+            return store.issues(Query(limit=None))
+
+    @property
+    def envelopes(self) -> list[Envelope]:
+        """Every stored envelope, parsed, oldest first."""
+        with self._read() as store:
+            rows = store.db.execute("SELECT raw FROM envelopes ORDER BY id").fetchall()
+        return [parse(raw) for (raw,) in rows]
+
+    def model(self, item: ItemRecord) -> Model | None:
+        """The decoded payload of a stored item."""
+        with self._read() as store:
+            envelope = store.envelope(item.envelope_id)
+        assert envelope is not None
+        return decode_item(parse(envelope.raw).items[item.index])
+
+    @property
+    def output(self) -> str:
+        """Everything the live console printed so far."""
+        return self._output.getvalue()
+
+    def wait_for(
+        self,
+        type: str | None = None,
+        *,
+        count: int = 1,
+        predicate: Callable[[ItemRecord], bool] | None = None,
+        timeout: float = 10.0,
+    ) -> list[ItemRecord]:
+        """Poll the store until `count` items match; fail listing what did arrive."""
+        deadline = time.monotonic() + timeout
+        while True:
+            items = self.items(types=[type] if type else ())
+            matching = [i for i in items if predicate is None or predicate(i)]
+            if len(matching) >= count:
+                return matching
+            if time.monotonic() > deadline:
+                arrived = (
+                    "\n".join(f"  {i.type:<14} {i.title or ''}" for i in self.items())
+                    or "  (nothing)"
+                )
+                want = f"{count} {type or 'item'}(s)" + (
+                    " matching the predicate" if predicate else ""
+                )
+                raise WaitTimeout(
+                    f"waited {timeout:.0f}s for {want}, found {len(matching)}. Arrived:\n{arrived}"
+                )
+            time.sleep(0.02)
+
+    def wait_for_output(self, text: str, timeout: float = 10.0) -> str:
+        """Poll the live console output until it contains `text`."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            if time.monotonic() > deadline:
+                raise WaitTimeout(f"console never printed {text!r}. It printed:\n{self.output}")
+            time.sleep(0.02)
+        return self.output

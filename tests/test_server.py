@@ -1,0 +1,279 @@
+"""`devsentry serve` end to end: real SDKs and real HTTP against a server on port 0."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import brotli
+import pytest
+import zstandard
+
+from devsentry.store import Store
+from devsentry.testing import LocalServer
+from tests.conftest import FIXTURES, run_node_app, run_python_app
+
+
+def post(
+    url: str, body: bytes, headers: dict[str, str] | None = None, method: str = "POST"
+) -> tuple[int, dict[str, str], bytes]:
+    """A plain HTTP request; returns status, headers and body even for 4xx answers."""
+    request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+ERROR_ENVELOPE = (FIXTURES / "python" / "error_plain.envelope").read_bytes()
+AUTH = {"X-Sentry-Auth": "Sentry sentry_key=devsentry, sentry_version=7, sentry_client=test/1.0"}
+
+
+# -- real SDKs -------------------------------------------------------------------------------
+
+
+def test_python_sdk_error_is_stored_grouped_and_printed(server: LocalServer) -> None:
+    run_python_app("checkout", "error", SENTRY_DSN=server.dsn)
+    (item,) = server.wait_for("event")
+    assert item.title == "RuntimeError: checkout failed"
+    assert item.release == "shop@1.2.3"
+    assert item.environment == "development"
+    assert item.sdk is not None and item.sdk.startswith("sentry.python/")
+    assert item.project == "1"
+    (issue,) = server.issues
+    assert (issue.count, issue.users) == (1, 1)
+    assert issue.culprit == "checkout in checkout"
+    out = server.wait_for_output("RuntimeError: checkout failed")
+    assert "new issue DS-1" in out
+    assert "devsentry show DS-1" in out
+
+
+def test_same_error_twice_is_one_issue(server: LocalServer) -> None:
+    run_python_app("checkout", "twice", SENTRY_DSN=server.dsn)
+    run_python_app("checkout", "error", SENTRY_DSN=server.dsn, APP_USER="7")
+    server.wait_for("event", count=3)
+    (issue,) = server.issues
+    assert issue.count == 3
+    assert issue.users == 2
+    server.wait_for_output("seen 3 times")
+
+
+def test_message_transaction_and_logs(server: LocalServer) -> None:
+    run_python_app("checkout", "message", SENTRY_DSN=server.dsn)
+    run_python_app("checkout", "transaction", SENTRY_DSN=server.dsn)
+    run_python_app("checkout", "logs", SENTRY_DSN=server.dsn)
+    (message,) = server.wait_for("event")
+    assert message.title == "Inventory low for SKU 123"
+    assert message.level == "warning"
+    (tx,) = server.wait_for("transaction")
+    assert tx.title is not None and tx.title.startswith("POST /checkout in ")
+    assert tx.title.endswith("2 spans")
+    (logs,) = server.wait_for("log")
+    assert logs.level == "error"
+    out = server.wait_for_output("Payment failed for 1001")
+    assert "POST /checkout" in out
+
+
+@pytest.mark.parametrize("compression", ["gzip", "none", "br"])
+def test_python_sdk_compression(server: LocalServer, compression: str) -> None:
+    run_python_app("checkout", "error", SENTRY_DSN=server.dsn, COMPRESSION=compression)
+    (item,) = server.wait_for("event")
+    with Store(server.store_path) as store:
+        envelope = store.envelope(item.envelope_id)
+    assert envelope is not None
+    expected = {"gzip": "gzip", "none": None, "br": "br"}[compression]
+    assert envelope.content_encoding == expected
+    assert envelope.raw.startswith(b'{"event_id":')  # stored decompressed
+
+
+def test_python_sdk_spotlight_without_dsn(server: LocalServer) -> None:
+    run_python_app("checkout", "error", SENTRY_SPOTLIGHT=server.spotlight_url)
+    (item,) = server.wait_for("event")
+    assert item.title == "RuntimeError: checkout failed"
+    with Store(server.store_path) as store:
+        envelope = store.envelope(item.envelope_id)
+    assert envelope is not None and envelope.transport == "stream"
+    assert item.project == "spotlight"
+
+
+def test_node_sdk_error_logs_and_spans(server: LocalServer) -> None:
+    run_node_app("app", "error", SENTRY_DSN=server.dsn_for(7))
+    (event,) = server.wait_for("event")
+    assert event.title == "InventoryError: no stock left for SKU-RED-MUG"
+    assert event.project == "7"
+    assert event.sdk is not None and event.sdk.startswith("sentry.javascript.node/")
+    (issue,) = server.issues
+    assert issue.culprit is not None and issue.culprit.startswith("reserveStock(")
+
+    run_node_app("app", "logs", SENTRY_DSN=server.dsn_for(7))
+    (logs,) = server.wait_for("log")
+    assert logs.level == "error"
+    run_node_app("app", "spans", SENTRY_DSN=server.dsn_for(7))
+    spans = server.wait_for(predicate=lambda i: i.type in ("span", "transaction"))
+    assert any("rebuild-index" in (s.title or "") for s in spans)
+    server.wait_for_output("Gateway timeout")
+
+
+def test_node_sdk_spotlight(server: LocalServer) -> None:
+    run_node_app("app", "spotlight", SENTRY_SPOTLIGHT=server.spotlight_url)
+    (event,) = server.wait_for("event")
+    assert event.title == "InventoryError: no stock left for SKU-RED-MUG"
+
+
+# -- HTTP details ------------------------------------------------------------------------------
+
+
+def test_answers_follow_relay(server: LocalServer) -> None:
+    status, headers, body = post(f"{server.url}/api/3/envelope/", ERROR_ENVELOPE, AUTH)
+    assert status == 200
+    event_id = json.loads(ERROR_ENVELOPE.split(b"\n")[0])["event_id"]
+    assert json.loads(body) == {"id": event_id}
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    # a header-only envelope has no event id: {}
+    status, _, body = post(f"{server.url}/api/3/envelope/", b"{}\n", AUTH)
+    assert (status, json.loads(body)) == (200, {})
+    assert server.items()[0].project == "3"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"),
+    [
+        ("gzip", gzip.compress),
+        ("br", brotli.compress),
+        ("zstd", zstandard.ZstdCompressor().compress),
+        ("deflate", __import__("zlib").compress),
+        ("", lambda b: b),
+    ],
+)
+def test_content_encodings(server: LocalServer, encoding: str, compress: object) -> None:
+    body = compress(ERROR_ENVELOPE)  # type: ignore[operator]
+    status, _, _ = post(
+        f"{server.url}/api/1/envelope/", body, {**AUTH, "Content-Encoding": encoding}
+    )
+    assert status == 200
+    server.wait_for("event")
+
+
+def test_browser_style_request(server: LocalServer) -> None:
+    """Query-string auth, text/plain body, a CORS preflight first (what browser SDKs do)."""
+    url = f"{server.url}/api/5/envelope/?sentry_version=7&sentry_key=browserkey&sentry_client=sentry.javascript.browser%2F9.1.0"
+    status, headers, _ = post(
+        url,
+        b"",
+        {
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+        method="OPTIONS",
+    )
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in headers["Access-Control-Allow-Methods"]
+    assert "content-type" in headers["Access-Control-Allow-Headers"]
+    assert "x-sentry-rate-limits" in headers["Access-Control-Expose-Headers"]
+    envelope = (
+        b'{"event_id":"0123456789abcdef0123456789abcdef","sent_at":"2026-11-25T10:00:00.000Z",'
+        b'"sdk":{"name":"sentry.javascript.browser","version":"9.1.0"}}\n'
+        b'{"type":"event"}\n'
+        b'{"exception":{"values":[{"type":"TypeError","value":"x is undefined","stacktrace":{"frames":'
+        b'[{"filename":"http://localhost:5173/src/App.jsx","function":"onClick","lineno":12,"in_app":true}]}}]},'
+        b'"platform":"javascript","timestamp":1764064800.5}'
+    )
+    status, headers, body = post(
+        url,
+        envelope,
+        {"Content-Type": "text/plain;charset=UTF-8", "Origin": "http://localhost:5173"},
+    )
+    assert status == 200, body
+    assert json.loads(body) == {"id": "0123456789abcdef0123456789abcdef"}
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    (item,) = server.wait_for("event")
+    assert item.title == "TypeError: x is undefined"
+    assert item.sdk == "sentry.javascript.browser/9.1.0"
+    assert item.project == "5"
+
+
+def test_legacy_store_endpoint(server: LocalServer) -> None:
+    event = {
+        "event_id": "fedcba9876543210fedcba9876543210",
+        "message": "legacy hello",
+        "level": "info",
+        "platform": "python",
+    }
+    status, _, body = post(
+        f"{server.url}/api/2/store/",
+        json.dumps(event).encode(),
+        {**AUTH, "Content-Type": "application/json"},
+    )
+    assert status == 200
+    assert json.loads(body) == {"id": "fedcba9876543210fedcba9876543210"}
+    (item,) = server.wait_for("event")
+    assert item.title == "legacy hello"
+
+
+def test_malformed_envelope_is_refused_kept_and_server_goes_on(server: LocalServer) -> None:
+    bad = b'{"event_id":"x"}\n{"type":"event","length":500}\n{"short": true}\n'
+    status, _, body = post(f"{server.url}/api/1/envelope/", bad, AUTH)
+    assert status == 400
+    assert "payload truncated" in json.loads(body)["detail"]
+    status, _, body = post(f"{server.url}/api/1/envelope/", b"\x00\x01 not json", AUTH)
+    assert status == 400
+    assert "envelope header is not valid JSON" in json.loads(body)["detail"]
+    status, _, body = post(
+        f"{server.url}/api/1/envelope/", b"x", {**AUTH, "Content-Encoding": "gzip"}
+    )
+    assert status == 400
+    assert "not valid gzip" in json.loads(body)["detail"]
+    # the server still serves
+    status, _, _ = post(f"{server.url}/api/1/envelope/", ERROR_ENVELOPE, AUTH)
+    assert status == 200
+    server.wait_for("event")
+    with Store(server.store_path) as store:
+        rows = store.db.execute("SELECT status, reason, raw FROM rejected ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == [400, 400, 400]
+    assert rows[0][2] == bad  # the bytes are kept for inspection
+
+
+def test_compression_bomb_gets_413(server: LocalServer) -> None:
+    bomb = gzip.compress(b"{}\n" + b" " * (150 * 1024 * 1024))
+    status, _, body = post(
+        f"{server.url}/api/1/envelope/", bomb, {**AUTH, "Content-Encoding": "gzip"}
+    )
+    assert status == 413
+    assert "exceeds" in json.loads(body)["detail"]
+    assert post(f"{server.url}/api/1/envelope/", ERROR_ENVELOPE, AUTH)[0] == 200
+
+
+def test_bad_auth_is_400_with_detail(server: LocalServer) -> None:
+    status, _, body = post(
+        f"{server.url}/api/1/envelope/",
+        ERROR_ENVELOPE,
+        {"X-Sentry-Auth": "Sentry sentry_version=7"},
+    )
+    assert status == 400
+    assert "missing sentry_key" in json.loads(body)["detail"]
+
+
+def test_unknown_path_is_404_with_hint_and_health(server: LocalServer) -> None:
+    status, _, body = post(f"{server.url}/api/1/nope/", b"{}")
+    assert status == 404
+    assert "POST /api/<project>/envelope/" in json.loads(body)["detail"]
+    with urllib.request.urlopen(f"{server.url}/health", timeout=5) as response:
+        assert json.loads(response.read())["status"] == "ok"
+
+
+def test_store_survives_restart(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    with LocalServer(path) as first:
+        assert post(f"{first.url}/api/1/envelope/", ERROR_ENVELOPE, AUTH)[0] == 200
+    with LocalServer(path) as second:
+        assert post(f"{second.url}/api/1/envelope/", ERROR_ENVELOPE, AUTH)[0] == 200
+        items = second.wait_for("event", count=2)
+        assert len(items) == 2
+        (issue,) = second.issues
+        assert issue.count == 2
