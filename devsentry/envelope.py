@@ -79,12 +79,12 @@ class Item(msgspec.Struct, frozen=True):
     raw_header: bytes
 
     @classmethod
-    def make(cls, type: str, payload: bytes, **headers: Any) -> Item:
+    def make(cls, type: str, payload: bytes, /, **headers: Any) -> Item:
         """A new item with an explicit `length`, as sentry-python writes them."""
         header = {"type": type, **headers, "length": len(payload)}
         return cls(header=header, payload=payload, raw_header=_json_encode(header))
 
-    def with_header(self, **changes: Any) -> Item:
+    def with_header(self, /, **changes: Any) -> Item:
         """A copy with header keys changed (a value of None removes the key)."""
         header = {**self.header, **changes}
         header = {k: v for k, v in header.items() if v is not None}
@@ -144,10 +144,10 @@ class Envelope(msgspec.Struct, frozen=True):
     trailing_newline: bool = True
 
     @classmethod
-    def make(cls, items: Iterable[Item] = (), **headers: Any) -> Envelope:
+    def make(cls, items: Iterable[Item] = (), /, **headers: Any) -> Envelope:
         return cls(header=headers, items=tuple(items), raw_header=_json_encode(headers))
 
-    def with_header(self, **changes: Any) -> Envelope:
+    def with_header(self, /, **changes: Any) -> Envelope:
         """A copy with envelope header keys changed (a value of None removes the key)."""
         header = {k: v for k, v in {**self.header, **changes}.items() if v is not None}
         return Envelope(
@@ -336,6 +336,10 @@ def _too_big(limit: int) -> EnvelopeError:
 
 
 def _zlib(body: bytes, limit: int, wbits: int, name: str) -> bytes:
+    if name == "gzip" and not body.startswith(b"\x1f\x8b"):
+        raise EnvelopeError(
+            "body is not valid gzip data: it does not start with gzip's magic bytes"
+        )
     out = bytearray()
     data = body
     try:

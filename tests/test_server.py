@@ -42,11 +42,11 @@ def test_python_sdk_error_is_stored_grouped_and_printed(server: LocalServer) -> 
     assert item.title == "RuntimeError: checkout failed"
     assert item.release == "shop@1.2.3"
     assert item.environment == "development"
-    assert item.sdk is not None and item.sdk.startswith("sentry.python/")
+    assert item.sdk is not None and item.sdk.startswith("sentry.python")
     assert item.project == "1"
     (issue,) = server.issues
     assert (issue.count, issue.users) == (1, 1)
-    assert issue.culprit == "checkout in checkout"
+    assert issue.culprit == "shop in checkout"
     out = server.wait_for_output("RuntimeError: checkout failed")
     assert "new issue DS-1" in out
     assert "devsentry show DS-1" in out

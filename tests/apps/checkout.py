@@ -11,23 +11,7 @@ import sys
 import time
 
 import sentry_sdk
-
-
-class PaymentDeclined(Exception):
-    pass
-
-
-def charge(order_id: int, amount: float) -> None:
-    card = {"last4": "4242", "brand": "visa"}
-    if amount > 100:
-        raise PaymentDeclined(f"card {card['last4']} declined for order {order_id}")
-
-
-def checkout(order_id: int) -> None:
-    try:
-        charge(order_id, 250.0)
-    except PaymentDeclined as exc:
-        raise RuntimeError("checkout failed") from exc
+from shop import checkout
 
 
 def main(mode: str) -> None:

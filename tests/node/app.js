@@ -14,7 +14,12 @@ Sentry.init({
 });
 Sentry.setUser({ id: 'u-7', email: 'grace@example.com' });
 
-class InventoryError extends Error {}
+class InventoryError extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = 'InventoryError';
+  }
+}
 
 function reserveStock(sku) {
   throw new InventoryError(`no stock left for ${sku}`, { cause: new Error('ECONNRESET') });
