@@ -1,0 +1,202 @@
+"""The shared shape of compact item views: facts in `ItemMeta`, one `Row`, a few formatters.
+
+Every view (`render/items.py`, `render/events.py`) lays itself out on the same columns — time,
+badge, body, and the project on the right — so a live stream of mixed items lines up and can
+be scanned down the left edge. Words that come from a payload only ever enter a `Text` through
+`safe()`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+
+import msgspec
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.segment import Segment
+from rich.text import Text
+
+from devsentry.render.text import safe
+
+__all__ = [
+    "LIMIT",
+    "ItemMeta",
+    "Row",
+    "badge",
+    "block",
+    "clock",
+    "join",
+    "ms",
+    "one_line",
+    "origin",
+    "plural",
+    "size",
+    "status",
+]
+
+#: Longest payload string shown in a compact view; the full text is one `devsentry show` away.
+LIMIT = 300
+
+
+class ItemMeta(msgspec.Struct, kw_only=True):
+    """The stored facts a view shows beside the payload.
+
+    The live console builds it from a `Captured` (`render.live.item_meta`); `devsentry tail`
+    can build it from an `ItemRecord` and its issue, so both print the same views.
+    """
+
+    type: str
+    project: str
+    received: float
+    size: int = 0
+    timestamp: float | None = None
+    level: str | None = None
+    release: str | None = None
+    environment: str | None = None
+    sdk: str | None = None
+    platform: str | None = None
+    title: str | None = None
+    error: str | None = None  # why the payload did not decode
+    culprit: str | None = None
+    issue_id: int | None = None
+    issue_count: int | None = None  # 1: this event opened the issue
+
+    @property
+    def when(self) -> float:
+        return self.timestamp or self.received
+
+
+def clock(seconds: float | None) -> str:
+    """Local wall-clock time, to compare with the app's own log lines."""
+    if seconds is None:
+        return "--:--:--"
+    return time.strftime("%H:%M:%S", time.localtime(seconds))
+
+
+def ms(seconds: float | None) -> str:
+    """A duration as request timings are read: milliseconds, seconds beyond 10 s."""
+    if seconds is None:
+        return "? ms"
+    if seconds < 0.001:
+        return f"{seconds * 1000:.2f} ms"
+    if seconds < 10:
+        return f"{seconds * 1000:,.0f} ms"
+    return f"{seconds:,.1f} s"
+
+
+def size(n: int) -> str:
+    if n < 1024:
+        return f"{n:,} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:,.1f} KiB"
+    return f"{n / 1024 / 1024:,.1f} MiB"
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def join(parts: Iterable[Text | str | None], sep: str = " · ", style: str = "") -> Text:
+    """Non-empty parts with a dim separator; `str` parts are cleaned like any payload text."""
+    out = Text()
+    for part in parts:
+        if not part:
+            continue
+        if out:
+            out.append(sep, style="dim")
+        out.append(part if isinstance(part, Text) else safe(part, style, single_line=True))
+    return out
+
+
+def badge(label: str, style: str) -> Text:
+    """A label such as ` ERROR `; styled as a span so a background stops at the label."""
+    return Text.assemble((f" {label} ", style))
+
+
+_OK = frozenset({"ok", "exited", "in_progress"})
+
+
+def status(value: str | None) -> Text:
+    """A span, check-in or session status: green when fine, red otherwise."""
+    if not value:
+        return Text()
+    style = "green" if value in _OK else "red"
+    return safe(value.replace("_", " "), style, single_line=True, limit=40)
+
+
+def origin(meta: ItemMeta, *, sdk: bool = True) -> Text:
+    """`release · environment · sdk`: where the item came from, dimmed."""
+    values = (meta.release, meta.environment, meta.sdk if sdk else None)
+    return join(safe(v, "dim", single_line=True, limit=60) if v else None for v in values)
+
+
+class Row:
+    """`time  BADGE  head … right`, then lines indented under the head.
+
+    The one layout every view uses, so a stream of mixed items lines up. Hand-rolled rather
+    than a rich `Table`: same columns at a fraction of the cost, and this is drawn for every
+    captured item. Lines are not padded, so plain output has no trailing blanks.
+    """
+
+    GUTTER = 20  # 8 for the time, a space, 10 for the badge, a space
+
+    def __init__(
+        self,
+        when: str,
+        tag: Text,
+        head: Text,
+        lines: Sequence[RenderableType] = (),
+        right: Text | None = None,
+    ) -> None:
+        self.when = when
+        self.tag = tag
+        self.head = head
+        self.lines = lines
+        self.right = right
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        if width < self.GUTTER + 20:  # a very narrow terminal: no columns, just the text
+            yield Text.assemble(self.tag, " ", self.head)
+            yield from self.lines
+            return
+        body = width - self.GUTTER
+        right = self.right if self.right else None
+        if right is not None and body - right.cell_len - 1 < 20:
+            right = None  # too narrow: the head matters more
+        gutter = Text.assemble((self.when.ljust(8), "dim"), " ", self.tag)
+        gutter.pad_right(self.GUTTER - gutter.cell_len)
+        gutter.truncate(self.GUTTER)
+        blank = Segment(" " * self.GUTTER)
+        yield from console.render_lines(gutter, options.update_width(self.GUTTER))[0]
+        head_width = body - (right.cell_len + 1 if right is not None else 0)
+        head = console.render_lines(
+            self.head, options.update_width(head_width), pad=right is not None
+        )
+        for index, line in enumerate(head):
+            if index:
+                yield blank
+            yield from line
+            if index == 0 and right is not None:
+                yield Segment(" ")
+                yield from console.render_lines(right, options.update_width(right.cell_len))[0]
+            yield Segment.line()
+        for renderable in self.lines:
+            for line in console.render_lines(renderable, options.update_width(body), pad=False):
+                yield blank
+                yield from line
+                yield Segment.line()
+
+
+def block(
+    meta: ItemMeta, tag: Text, head: Text, lines: Sequence[RenderableType] = ()
+) -> RenderableType:
+    """One item: time, badge, head and the project on the first line, then indented lines."""
+    project = safe(meta.project, "dim", single_line=True, limit=20)
+    return Row(clock(meta.when), tag, head, lines, right=project)
+
+
+def one_line(text: Text) -> Text:
+    """`text` cut with `…` at the right edge instead of wrapped."""
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
