@@ -142,6 +142,17 @@ def normalize_level(level: str | int | None) -> str | None:
     return _LEVEL_ALIASES.get(name, name) or None
 
 
+def _lazy_object(raw: msgspec.Raw) -> dict[str, Any]:
+    """Decode a lazily kept JSON object; anything but an object reads as empty."""
+    if not raw:
+        return {}
+    try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _text(value: Any) -> str:
     """A tag or header value as text: JSON-style booleans, lists joined (node header arrays)."""
     if isinstance(value, str):
@@ -242,12 +253,17 @@ class Frame(_Model):
     context_line: str | None = None
     post_context: list[str | None] | None = None
     in_app: bool | None = None
-    vars: JsonObject | None = None
+    raw_vars: msgspec.Raw = msgspec.field(default=msgspec.Raw(), name="vars")
     package: str | None = None
     platform: str | None = None
     instruction_addr: str | None = None
     symbol: str | None = None
     data: JsonObject | None = None
+
+    @property
+    def vars(self) -> JsonObject:
+        """Local variables, when the SDK sent them (decoded on demand, off the ingest path)."""
+        return _lazy_object(self.raw_vars)
 
 
 class Stacktrace(_Model):
@@ -459,7 +475,12 @@ class Event(_Model):
     sdk: Sdk | None = None
     fingerprint: list[str] | None = None
     extra: JsonObject | None = None
-    modules: dict[str, str | None] | None = None
+    raw_modules: msgspec.Raw = msgspec.field(default=msgspec.Raw(), name="modules")
+
+    @property
+    def modules(self) -> dict[str, str | None]:
+        """Installed packages → versions (decoded on demand: python sends hundreds)."""
+        return _lazy_object(self.raw_modules)
 
     @property
     def exceptions(self) -> list[ExceptionValue]:

@@ -1,10 +1,11 @@
-"""The one ingest pipeline: transport → envelope → model → store → sinks.
+"""The one ingest pipeline: transport → envelope → store → model/index → sinks.
 
 Every transport (the HTTP server, the mitmproxy addon, replay) hands a `Request` — raw bytes
-plus what the transport knew — to `Pipeline.ingest`. It decompresses (bounded), parses,
-decodes each item, groups errors into issues, waits until the store has committed, and only
-then tells the sinks (live console, forwarder, …) and returns the event id to answer with.
-Anything refused raises `Refused` with Relay's status and a `detail`; its bytes are kept.
+plus what the transport knew — to `Pipeline.ingest`. It decompresses (bounded), parses and
+checks auth, waits until the store has committed the envelope, and returns the event id to
+answer with. The `Indexer` then decodes the items, groups errors into issues and tells the
+sinks (live console, forwarder, …). Anything refused raises `Refused` with Relay's status and
+a `detail`; its bytes are kept.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import base64
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Protocol
 
 import msgspec
 
@@ -27,9 +27,8 @@ from devsentry.envelope import (
     decompress,
     parse,
 )
-from devsentry.model import Model, ModelError, decode_item
-from devsentry.store import NewEnvelope, NewItem, StoredEnvelope
-from devsentry.summary import summarize
+from devsentry.indexer import Captured, Indexer, Sink
+from devsentry.store import NewEnvelope
 from devsentry.writer import StoreWriter
 
 __all__ = ["Captured", "Pipeline", "Refused", "Request", "Sink"]
@@ -58,33 +57,6 @@ class Refused(Exception):
         self.detail = detail
 
 
-class Captured(msgspec.Struct):
-    """What sinks receive once an envelope is committed: everything, already decoded."""
-
-    envelope: Envelope
-    models: list[Model | None]  # per item; None for binary, unknown or undecodable payloads
-    records: list[NewItem]  # per item: the summary stored (title, level, issue, error…)
-    stored: StoredEnvelope  # row ids, and for errors the issue id and its event count
-    project: str
-    transport: str
-    received: float
-    client: str | None
-
-
-class Sink(Protocol):
-    """A consumer of committed envelopes (live console, forwarder, …).
-
-    `publish` runs on the ingest path, so it must return at once: queue, don't work. The work
-    happens in a task the sink runs between `start` and `stop` (which drains the queue).
-    """
-
-    async def start(self) -> None: ...
-
-    def publish(self, captured: Captured) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
 class Pipeline:
     """Ingest for one store, shared by every transport in the process."""
 
@@ -96,8 +68,15 @@ class Pipeline:
         max_size: int = DEFAULT_MAX_SIZE,
     ) -> None:
         self.writer = writer
-        self.sinks = list(sinks)
+        self.indexer = Indexer(writer, sinks)
         self.max_size = max_size
+
+    async def start(self) -> None:
+        await self.indexer.start()
+
+    async def stop(self) -> None:
+        """Index everything already acknowledged, so sinks see it before they stop."""
+        await self.indexer.stop()
 
     async def ingest(self, request: Request) -> str | None:
         """Store the request's envelope and return its event id. Raises `Refused`."""
@@ -116,25 +95,19 @@ class Pipeline:
             raise Refused(status, str(exc)) from None
         project = request.project or (auth.project_id if auth else None) or "spotlight"
         client = (auth.client if auth else None) or request.headers.get("User-Agent")
-        models, records = self._decode(envelope)
-        stored = await self.writer.write(
-            NewEnvelope(
-                raw=data,
-                project=project,
-                transport=request.transport,
-                received=request.received,
-                items=records,
-                event_id=envelope.event_id,
-                client=client,
-                remote_addr=request.remote_addr,
-                content_encoding=request.content_encoding or None,
-            )
+        record = NewEnvelope(
+            raw=data,
+            project=project,
+            transport=request.transport,
+            received=request.received,
+            items=[],
+            event_id=envelope.event_id,
+            client=client,
+            remote_addr=request.remote_addr,
+            content_encoding=request.content_encoding or None,
         )
-        captured = Captured(
-            envelope, models, records, stored, project, request.transport, request.received, client
-        )
-        for sink in self.sinks:
-            sink.publish(captured)
+        envelope_id = await self.writer.write(record)
+        self.indexer.submit(envelope_id, envelope, record)
         return envelope.event_id
 
     def _envelope(self, request: Request) -> tuple[Envelope, bytes]:
@@ -143,20 +116,6 @@ class Pipeline:
             envelope = _store_envelope(data, self.max_size)
             return envelope, bytes(envelope)
         return parse(data), data
-
-    @staticmethod
-    def _decode(envelope: Envelope) -> tuple[list[Model | None], list[NewItem]]:
-        models: list[Model | None] = []
-        records: list[NewItem] = []
-        for index, item in enumerate(envelope.items):
-            try:
-                model = decode_item(item)
-                error = None
-            except ModelError as exc:
-                model, error = None, str(exc)
-            models.append(model)
-            records.append(summarize(index, item, model, envelope, error))
-        return models, records
 
 
 def _store_envelope(data: bytes, limit: int) -> Envelope:

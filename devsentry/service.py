@@ -42,16 +42,19 @@ async def serving(
 ) -> AsyncIterator[Server]:
     """Run an ingest server on `store` for the duration of the `async with` block."""
     writer = StoreWriter(store, keep=keep)
-    server = Server(Pipeline(writer, sinks, max_size=max_size), host=host, port=port)
+    pipeline = Pipeline(writer, sinks, max_size=max_size)
+    server = Server(pipeline, host=host, port=port)
     started: list[Sink] = []
     try:
         for sink in sinks:
             await sink.start()
             started.append(sink)
+        await pipeline.start()
         await server.start()
         yield server
     finally:
         await server.stop()
+        await pipeline.stop()
         for sink in reversed(started):
             await sink.stop()
         writer.close()

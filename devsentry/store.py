@@ -49,7 +49,6 @@ CREATE TABLE IF NOT EXISTS envelopes (
     size INTEGER NOT NULL,
     raw BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS envelopes_received ON envelopes (received);
 
 CREATE TABLE IF NOT EXISTS issues (
     id INTEGER PRIMARY KEY,
@@ -71,14 +70,14 @@ CREATE TABLE IF NOT EXISTS issues (
 CREATE INDEX IF NOT EXISTS issues_last_seen ON issues (last_seen);
 
 CREATE TABLE IF NOT EXISTS issue_users (
-    issue_id INTEGER NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
+    issue_id INTEGER NOT NULL,
     user TEXT NOT NULL,
     PRIMARY KEY (issue_id, user)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS items (
     id INTEGER PRIMARY KEY,
-    envelope_id INTEGER NOT NULL REFERENCES envelopes (id) ON DELETE CASCADE,
+    envelope_id INTEGER NOT NULL,
     idx INTEGER NOT NULL,
     type TEXT NOT NULL,
     project TEXT NOT NULL,
@@ -94,14 +93,19 @@ CREATE TABLE IF NOT EXISTS items (
     user TEXT,
     trace_id TEXT,
     size INTEGER NOT NULL,
-    issue_id INTEGER REFERENCES issues (id) ON DELETE SET NULL,
+    issue_id INTEGER,
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS items_received ON items (received);
-CREATE INDEX IF NOT EXISTS items_type ON items (type, received);
-CREATE INDEX IF NOT EXISTS items_issue ON items (issue_id, received);
+CREATE INDEX IF NOT EXISTS items_type ON items (type);
+CREATE INDEX IF NOT EXISTS items_issue ON items (issue_id);
 CREATE INDEX IF NOT EXISTS items_event_id ON items (event_id);
 CREATE INDEX IF NOT EXISTS items_envelope ON items (envelope_id);
+
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value
+);
 
 CREATE TABLE IF NOT EXISTS rejected (
     id INTEGER PRIMARY KEY,
@@ -261,11 +265,30 @@ _ITEM_COLUMNS = (
     "id, envelope_id, idx, type, project, event_id, timestamp, received, level, release, "
     "environment, platform, sdk, title, user, trace_id, size, issue_id, error"
 )
+_ITEM_PLACEHOLDERS = ",".join("?" * len(_ITEM_COLUMNS.split(", ")))
 _ISSUE_COLUMNS = (
     "id, project, title, culprit, level, type, value, platform, basis, count, users, "
     "first_seen, last_seen, hash"
 )
 _LEVEL_RANK = "CASE level WHEN 'fatal' THEN 5 WHEN 'error' THEN 4 WHEN 'warning' THEN 3 WHEN 'info' THEN 2 WHEN 'debug' THEN 1 ELSE 0 END"  # noqa: E501
+
+
+class _IssueUpdate:
+    """One batch's events for one issue, folded into a single upsert."""
+
+    __slots__ = ("count", "first_seen", "last_seen", "latest")
+
+    def __init__(self, issue: NewIssue, count: int, first_seen: float, last_seen: float):
+        self.latest = issue
+        self.count = count
+        self.first_seen = first_seen
+        self.last_seen = last_seen
+
+    def add(self, issue: NewIssue, seen: float) -> None:
+        self.latest = issue
+        self.count += 1
+        self.first_seen = min(self.first_seen, seen)
+        self.last_seen = max(self.last_seen, seen)
 
 
 class Store:
@@ -280,7 +303,6 @@ class Store:
         self.db = sqlite3.connect(
             self.path, timeout=10, isolation_level=None, check_same_thread=False
         )
-        self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA busy_timeout = 10000")
         if not readonly:
             self.db.execute("PRAGMA journal_mode = WAL")
@@ -312,98 +334,170 @@ class Store:
     # -- writing ----------------------------------------------------------------------------
 
     def write(self, batch: Sequence[NewEnvelope]) -> list[StoredEnvelope]:
-        """Commit a batch of envelopes in one transaction; return their ids and issue states."""
-        stored: list[StoredEnvelope] = []
-        with self.transaction() as db:
-            for env in batch:
-                cur = db.execute(
-                    "INSERT INTO envelopes (received, project, event_id, transport, client,"
-                    " remote_addr, content_encoding, size, raw) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (
-                        env.received,
-                        env.project,
-                        env.event_id,
-                        env.transport,
-                        env.client,
-                        env.remote_addr,
-                        env.content_encoding,
-                        len(env.raw),
-                        env.raw,
-                    ),
-                )
-                envelope_id = cur.lastrowid
-                assert envelope_id is not None
-                stored.append(
-                    StoredEnvelope(
-                        envelope_id, [self._write_item(db, envelope_id, env, i) for i in env.items]
-                    )
-                )
-        self._writes += len(batch)
-        return stored
+        """Commit envelopes and index their items in one transaction."""
+        with self.transaction():
+            ids = self._insert_envelopes(batch)
+            items = self._insert_items(list(zip(ids, batch, strict=True)))
+        return [StoredEnvelope(i, stored) for i, stored in zip(ids, items, strict=True)]
 
-    def _write_item(
-        self, db: sqlite3.Connection, envelope_id: int, env: NewEnvelope, item: NewItem
-    ) -> StoredItem:
-        issue_id = issue_count = None
-        seen = item.timestamp or env.received
-        if item.issue is not None:
-            issue = item.issue
-            issue_id, issue_count = db.execute(
-                "INSERT INTO issues (project, hash, title, culprit, level, type, value, platform,"
-                " basis, count, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,1,?,?)"
-                " ON CONFLICT (project, hash) DO UPDATE SET count = count + 1,"
-                " last_seen = max(last_seen, excluded.last_seen),"
-                " first_seen = min(first_seen, excluded.first_seen),"
-                " title = excluded.title, culprit = excluded.culprit, level = excluded.level,"
-                " value = excluded.value"
-                " RETURNING id, count",
+    def add_envelopes(self, batch: Sequence[NewEnvelope]) -> list[int]:
+        """Commit the raw envelopes (the source of truth); `add_items` indexes them later."""
+        with self.transaction():
+            return self._insert_envelopes(batch)
+
+    def add_items(self, batch: Sequence[tuple[int, NewEnvelope]]) -> list[list[StoredItem]]:
+        """Index the items of committed envelopes: item rows, issues, users."""
+        with self.transaction():
+            return self._insert_items(batch)
+
+    def _insert_envelopes(self, batch: Sequence[NewEnvelope]) -> list[int]:
+        # Ids are assigned here, under the write lock, so rows can go in with executemany.
+        (last,) = self.db.execute("SELECT coalesce(max(id), 0) FROM envelopes").fetchone()
+        ids = list(range(last + 1, last + 1 + len(batch)))
+        self.db.executemany(
+            "INSERT INTO envelopes (id, received, project, event_id, transport, client,"
+            " remote_addr, content_encoding, size, raw) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
                 (
+                    envelope_id,
+                    env.received,
                     env.project,
-                    issue.hash,
-                    issue.title,
-                    issue.culprit,
-                    issue.level,
-                    issue.type,
-                    issue.value,
-                    issue.platform,
-                    issue.basis,
-                    seen,
-                    seen,
-                ),
-            ).fetchone()
-            if item.user:
-                cur = db.execute(
-                    "INSERT OR IGNORE INTO issue_users (issue_id, user) VALUES (?, ?)",
-                    (issue_id, item.user),
+                    env.event_id,
+                    env.transport,
+                    env.client,
+                    env.remote_addr,
+                    env.content_encoding,
+                    len(env.raw),
+                    env.raw,
                 )
-                if cur.rowcount:
-                    db.execute("UPDATE issues SET users = users + 1 WHERE id = ?", (issue_id,))
-        cur = db.execute(
-            f"INSERT INTO items ({_ITEM_COLUMNS.partition(', ')[2]}) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                envelope_id,
-                item.index,
-                item.type,
-                env.project,
-                item.event_id,
-                item.timestamp,
-                env.received,
-                item.level,
-                item.release,
-                item.environment,
-                item.platform,
-                item.sdk,
-                item.title,
-                item.user,
-                item.trace_id,
-                item.size,
-                issue_id,
-                item.error,
-            ),
+                for envelope_id, env in zip(ids, batch, strict=True)
+            ],
         )
-        assert cur.lastrowid is not None
-        return StoredItem(cur.lastrowid, issue_id, issue_count)
+        return ids
+
+    def _insert_items(self, batch: Sequence[tuple[int, NewEnvelope]]) -> list[list[StoredItem]]:
+        """Item rows for a batch; each issue is upserted once however many events it got."""
+        db = self.db
+        (last_item,) = db.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()
+        item_rows: list[list[Any]] = []
+        issue_of: list[tuple[str, str] | None] = []
+        issues: dict[tuple[str, str], _IssueUpdate] = {}
+        users: set[tuple[tuple[str, str], str]] = set()
+        for envelope_id, env in batch:
+            for item in env.items:
+                key = None
+                if item.issue is not None:
+                    key = (env.project, item.issue.hash)
+                    seen = item.timestamp or env.received
+                    update = issues.get(key)
+                    if update is None:
+                        issues[key] = _IssueUpdate(item.issue, 1, seen, seen)
+                    else:
+                        update.add(item.issue, seen)
+                    if item.user:
+                        users.add((key, item.user))
+                issue_of.append(key)
+                item_rows.append(
+                    [
+                        last_item + len(item_rows) + 1,
+                        envelope_id,
+                        item.index,
+                        item.type,
+                        env.project,
+                        item.event_id,
+                        item.timestamp,
+                        env.received,
+                        item.level,
+                        item.release,
+                        item.environment,
+                        item.platform,
+                        item.sdk,
+                        item.title,
+                        item.user,
+                        item.trace_id,
+                        item.size,
+                        None,  # issue_id, filled in below
+                        item.error,
+                    ]
+                )
+        issue_ids = {key: self._upsert_issue(db, key, update) for key, update in issues.items()}
+        if users:
+            db.executemany(
+                "INSERT OR IGNORE INTO issue_users (issue_id, user) VALUES (?, ?)",
+                [(issue_ids[key][0], user) for key, user in users],
+            )
+            db.executemany(
+                "UPDATE issues SET users = (SELECT count(*) FROM issue_users"
+                " WHERE issue_id = issues.id) WHERE id = ?",
+                [(issue_id,) for issue_id in {issue_ids[key][0] for key, _ in users}],
+            )
+        # The count each event saw: the issue's final count minus the events after it.
+        remaining = {key: update.count for key, update in issues.items()}
+        stored: list[StoredItem] = []
+        for row, key in zip(item_rows, issue_of, strict=True):
+            if key is None:
+                stored.append(StoredItem(row[0]))
+                continue
+            issue_id, final = issue_ids[key]
+            remaining[key] -= 1
+            row[17] = issue_id
+            stored.append(StoredItem(row[0], issue_id, final - remaining[key]))
+        db.executemany(
+            f"INSERT INTO items ({_ITEM_COLUMNS}) VALUES ({_ITEM_PLACEHOLDERS})", item_rows
+        )
+        if batch:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('indexed_upto', ?) ON CONFLICT (key)"
+                " DO UPDATE SET value = max(value, excluded.value)",
+                (max(envelope_id for envelope_id, _ in batch),),
+            )
+        out: list[list[StoredItem]] = []
+        position = 0
+        for _, env in batch:
+            out.append(stored[position : position + len(env.items)])
+            position += len(env.items)
+        return out
+
+    def unindexed(self, limit: int = 256) -> list[EnvelopeRecord]:
+        """Committed envelopes whose items are not indexed yet (after a crash or overload)."""
+        rows = self.db.execute(
+            "SELECT id, received, project, event_id, transport, client, remote_addr,"
+            " content_encoding, size, raw FROM envelopes WHERE id > coalesce((SELECT value"
+            " FROM meta WHERE key = 'indexed_upto'), 0) ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [EnvelopeRecord(*row) for row in rows]
+
+    @staticmethod
+    def _upsert_issue(
+        db: sqlite3.Connection, key: tuple[str, str], update: _IssueUpdate
+    ) -> tuple[int, int]:
+        issue = update.latest
+        row = db.execute(
+            "INSERT INTO issues (project, hash, title, culprit, level, type, value, platform,"
+            " basis, count, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (project, hash) DO UPDATE SET count = count + excluded.count,"
+            " last_seen = max(last_seen, excluded.last_seen),"
+            " first_seen = min(first_seen, excluded.first_seen),"
+            " title = excluded.title, culprit = excluded.culprit, level = excluded.level,"
+            " value = excluded.value"
+            " RETURNING id, count",
+            (
+                key[0],
+                key[1],
+                issue.title,
+                issue.culprit,
+                issue.level,
+                issue.type,
+                issue.value,
+                issue.platform,
+                issue.basis,
+                update.count,
+                update.first_seen,
+                update.last_seen,
+            ),
+        ).fetchone()
+        return int(row[0]), int(row[1])
 
     def reject(
         self, raw: bytes, *, status: int, reason: str, path: str | None, headers: dict[str, str]
@@ -419,37 +513,39 @@ class Store:
         return cur.lastrowid
 
     def prune(self, keep: int = DEFAULT_KEEP, max_bytes: int | None = None) -> int:
-        """Delete the oldest envelopes beyond `keep` (and beyond `max_bytes` of raw data)."""
-        deleted = 0
+        """Delete the oldest envelopes beyond `keep` (and beyond `max_bytes` of raw data).
+
+        Issues keep their counts, as in Sentry: the events age out, the issue stays.
+        """
         with self.transaction() as db:
             (count,) = db.execute("SELECT count(*) FROM envelopes").fetchone()
+            cutoff = 0
             if count > keep:
-                cur = db.execute(
-                    "DELETE FROM envelopes WHERE id IN"
-                    " (SELECT id FROM envelopes ORDER BY id LIMIT ?)",
-                    (count - keep,),
-                )
-                deleted += cur.rowcount
+                (cutoff,) = db.execute(
+                    "SELECT id FROM envelopes ORDER BY id DESC LIMIT 1 OFFSET ?", (keep,)
+                ).fetchone()
             if max_bytes is not None:
-                (total,) = db.execute("SELECT coalesce(sum(size), 0) FROM envelopes").fetchone()
-                if total > max_bytes:
-                    cur = db.execute(
-                        "DELETE FROM envelopes WHERE id <= (SELECT id FROM (SELECT id,"
-                        " sum(size) OVER (ORDER BY id DESC) AS newer FROM envelopes)"
-                        " WHERE newer > ? ORDER BY id DESC LIMIT 1)",
-                        (max_bytes,),
-                    )
-                    deleted += cur.rowcount
+                row = db.execute(
+                    "SELECT id FROM (SELECT id, sum(size) OVER (ORDER BY id DESC) AS newer"
+                    " FROM envelopes) WHERE newer > ? ORDER BY id DESC LIMIT 1",
+                    (max_bytes,),
+                ).fetchone()
+                if row is not None:
+                    cutoff = max(cutoff, row[0])
+            if not cutoff:
+                return 0
+            deleted = db.execute("DELETE FROM envelopes WHERE id <= ?", (cutoff,)).rowcount
+            db.execute("DELETE FROM items WHERE envelope_id <= ?", (cutoff,))
             db.execute(
                 "DELETE FROM rejected WHERE id NOT IN"
                 " (SELECT id FROM rejected ORDER BY id DESC LIMIT 1000)"
             )
-        return deleted
+        return int(deleted)
 
     def clear(self) -> None:
         """Delete everything (the file stays, with its schema)."""
         with self.transaction() as db:
-            for table in ("items", "issue_users", "issues", "envelopes", "rejected"):
+            for table in ("items", "issue_users", "issues", "envelopes", "rejected", "meta"):
                 db.execute(f"DELETE FROM {table}")
         self.db.execute("VACUUM")
 
@@ -580,6 +676,34 @@ class Store:
             "by_type": by_type,
             "by_project": by_project,
         }
+
+    # -- reading for `devsentry issues|events|tail|stats` (read-only) ------------------------
+
+    def count_issues(self, q: Query | None = None) -> int:
+        """How many issues match `q` (its limit ignored), for "showing 50 of 1,234"."""
+        where, args = self._where(q or Query(), "issues")
+        (value,) = self.db.execute(f"SELECT count(*) FROM issues{where}", args).fetchone()
+        return int(value)
+
+    def count_items(self, q: Query | None = None) -> int:
+        """How many items match `q` (its limit ignored)."""
+        where, args = self._where(q or Query(), "items")
+        (value,) = self.db.execute(f"SELECT count(*) FROM items{where}", args).fetchone()
+        return int(value)
+
+    def issue_count_at(self, issue_id: int, item_id: int) -> int:
+        """The issue's event count when item `item_id` arrived (1: it opened the issue)."""
+        (value,) = self.db.execute(
+            "SELECT count(*) FROM items WHERE issue_id = ? AND id <= ?", (issue_id, item_id)
+        ).fetchone()
+        return int(value)
+
+    def received_range(self) -> tuple[float | None, float | None]:
+        """When the oldest and newest stored envelopes arrived."""
+        oldest, newest = self.db.execute(
+            "SELECT min(received), max(received) FROM envelopes"
+        ).fetchone()
+        return oldest, newest
 
 
 def iter_rows(rows: Iterable[msgspec.Struct]) -> list[dict[str, Any]]:

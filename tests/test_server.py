@@ -136,7 +136,7 @@ def test_answers_follow_relay(server: LocalServer) -> None:
     # a header-only envelope has no event id: {}
     status, _, body = post(f"{server.url}/api/3/envelope/", b"{}\n", AUTH)
     assert (status, json.loads(body)) == (200, {})
-    assert server.items()[0].project == "3"
+    assert server.wait_for("event")[0].project == "3"
 
 
 @pytest.mark.parametrize(

@@ -111,12 +111,17 @@ def test_readers_see_commits_while_the_writer_holds_the_file(tmp_path: Path) -> 
     async def scenario() -> None:
         writer = StoreWriter(path)
         try:
-            results = await asyncio.gather(*(writer.write(envelope(n)) for n in range(200)))
-            assert len({r.id for r in results}) == 200
+            batch = [envelope(n) for n in range(200)]
+            ids = await asyncio.gather(*(writer.write(e) for e in batch))
+            assert sorted(ids) == list(range(1, 201))
             # another process-like reader on its own connection sees everything committed
             with Store(path, readonly=True) as reader:
                 assert reader.count_envelopes() == 200
+                assert len(reader.unindexed(1000)) == 200
+            writer.index(list(zip(ids, batch, strict=True)))
+            with Store(path, readonly=True) as reader:
                 assert reader.issues()[0].count == 200
+                assert reader.unindexed() == []
         finally:
             writer.close()
 
