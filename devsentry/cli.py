@@ -7,11 +7,15 @@ become `click.ClickException`s naming the value at fault; exit codes are `ExitSt
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import itertools
+import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import msgspec
@@ -20,7 +24,11 @@ from devsentry import __version__
 from devsentry.console import make_console
 from devsentry.envelope import DEFAULT_MAX_SIZE, ENCODINGS, EnvelopeError, decompress, parse
 from devsentry.envelope import sniff_encoding as sniff
+from devsentry.inspect import ID_HELP
 from devsentry.status import ExitStatus
+
+if TYPE_CHECKING:
+    from devsentry.store import Query, Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +50,33 @@ def resolve_store(path: Path | None) -> Path:
     from devsentry.store import default_store_path
 
     return path if path is not None else default_store_path()
+
+
+def forward_options(func: F) -> F:
+    """`--forward`, `--forward-types`, `--forward-sample`, shared by serve and intercept."""
+    func = click.option(
+        "--forward-sample",
+        type=click.FloatRange(0.0, 1.0),
+        default=1.0,
+        show_default=True,
+        envvar="DEVSENTRY_FORWARD_SAMPLE",
+        show_envvar=True,
+        help="Forward only this fraction of envelopes (chosen at random).",
+    )(func)
+    func = click.option(
+        "--forward-types",
+        metavar="TYPES",
+        envvar="DEVSENTRY_FORWARD_TYPES",
+        show_envvar=True,
+        help="Forward only envelopes with these item types, e.g. event,transaction.",
+    )(func)
+    return click.option(
+        "--forward",
+        metavar="DSN",
+        envvar="DEVSENTRY_FORWARD",
+        show_envvar=True,
+        help="Also deliver every accepted envelope to this DSN, asynchronously (durable outbox).",
+    )(func)
 
 
 def json_option(func: F) -> F:
@@ -141,6 +176,7 @@ def decode(files: tuple[Path, ...], encoding: str, as_json: bool) -> None:
     show_envvar=True,
     help="Largest envelope accepted, in MiB, after decompression (bigger gets a 413).",
 )
+@forward_options
 @click.option(
     "-q",
     "--quiet",
@@ -149,25 +185,45 @@ def decode(files: tuple[Path, ...], encoding: str, as_json: bool) -> None:
     help="Do not print items as they arrive.",
 )
 def serve(
-    host: str, port: int, store_path: Path | None, keep: int, max_size: int, quiet: bool
+    host: str,
+    port: int,
+    store_path: Path | None,
+    keep: int,
+    max_size: int,
+    forward: str | None,
+    forward_types: str | None,
+    forward_sample: float,
+    quiet: bool,
 ) -> None:
     """Run the local ingest server.
 
     Point an SDK at it with SENTRY_DSN=http://devsentry@127.0.0.1:8969/1 (any key and any
     numeric project id work; the project id is recorded), or turn on the SDK's Spotlight
     option. Every envelope is stored, grouped into issues and printed live.
+
+    With --forward DSN, a copy of every accepted envelope also goes to that DSN (your team's
+    Sentry, a staging Sentry or a Relay), in the background, through a durable outbox.
     """
     from devsentry.service import make_sinks, serving
 
     console = make_console()
     path = resolve_store(store_path)
+    policy = forward_policy(forward, forward_types, forward_sample, need_dsn=True)
 
     async def run() -> None:
         sinks = make_sinks(None if quiet else console)
         async with serving(
-            path, host=host, port=port, sinks=sinks, keep=keep, max_size=max_size * 1024 * 1024
+            path,
+            host=host,
+            port=port,
+            sinks=sinks,
+            keep=keep,
+            max_size=max_size * 1024 * 1024,
+            forward=policy,
         ) as server:
             print_banner(console, server.base_url, server.dsn(), server.spotlight_url, path)
+            if policy is not None:
+                console.print(forward_line(policy), highlight=False)
             stop = asyncio.Event()
             # SIGTERM (service managers, `kill`) stops as cleanly as Ctrl-C.
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -179,6 +235,39 @@ def serve(
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
         ) from None
+
+
+def forward_policy(forward: str | None, types: str | None, sample: float, *, need_dsn: bool) -> Any:
+    """The forwarding policy the options describe, or None; a bad DSN names the flag."""
+    from devsentry.dsn import Dsn, DsnError
+    from devsentry.forward import ForwardPolicy
+
+    if forward is None:
+        if types or sample < 1.0:
+            raise click.UsageError("--forward-types and --forward-sample need --forward")
+        return None
+    dsn = None
+    if forward or need_dsn:
+        try:
+            dsn = str(Dsn.parse(forward))
+        except DsnError as exc:
+            raise click.BadParameter(str(exc), param_hint="--forward") from None
+    kinds = frozenset(t.strip() for t in (types or "").split(",") if t.strip())
+    return ForwardPolicy(dsn=dsn, types=kinds, sample=sample)
+
+
+def forward_line(policy: Any) -> Any:
+    from rich.text import Text
+
+    from devsentry.dsn import Dsn
+
+    target = Dsn.parse(policy.dsn).envelope_url if policy.dsn else "each request's own Sentry"
+    line = Text.assemble(("Forward    ", "bold"), (target, "magenta"))
+    if policy.types:
+        line.append(f"  only {', '.join(sorted(policy.types))}", style="dim")
+    if policy.sample < 1.0:
+        line.append(f"  sample {policy.sample:.0%}", style="dim")
+    return line
 
 
 def print_banner(console: Any, url: str, dsn: str, spotlight: str, store: Path) -> None:
@@ -200,6 +289,580 @@ def print_banner(console: Any, url: str, dsn: str, spotlight: str, store: Path) 
     )
     console.print(grid)
     console.print(Text("Try: SENTRY_DSN=" + dsn + " python app.py     Ctrl-C stops.", "dim"))
+
+
+# -- inspecting what arrived -----------------------------------------------------------------
+
+#: Item types `--type` accepts (what current SDKs send; see reference §3).
+ITEM_TYPES = (
+    "event",
+    "transaction",
+    "span",
+    "log",
+    "trace_metric",
+    "session",
+    "sessions",
+    "check_in",
+    "attachment",
+    "client_report",
+    "feedback",
+    "user_report",
+    "profile",
+    "profile_chunk",
+    "profile_chunk_ui",
+    "replay_event",
+    "replay_recording",
+    "replay_video",
+    "raw_security",
+    "statsd",
+)
+LEVELS = ("fatal", "error", "warning", "info", "debug", "trace")
+
+
+class SinceParam(click.ParamType):
+    """`--since 10m` / `--since 2026-01-31T14:00` as epoch seconds."""
+
+    name = "when"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from devsentry.inspect import parse_since
+
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_since(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class IssueParam(click.ParamType):
+    """`--issue DS-12` (or `12`) as the issue's number."""
+
+    name = "DS-n"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from devsentry.inspect import parse_issue_id
+
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_issue_id(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def filter_options(func: F) -> F:
+    """The filters `issues`, `events` and `tail` share, folded into one `query` argument."""
+    from devsentry.store import Query
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        project: str | None,
+        release: str | None,
+        environment: str | None,
+        level: str | None,
+        since: float | None,
+        search: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs["query"] = Query(
+            project=project,
+            release=release,
+            environment=environment,
+            level=level.lower() if level else None,
+            since=since,
+            search=search,
+            types=tuple(kwargs.pop("types", ())),
+            issue_id=kwargs.pop("issue_id", None),
+            limit=kwargs.pop("limit", None) or None,
+        )
+        return func(*args, **kwargs)
+
+    options = [
+        click.option("--project", help="Only this project id (the number in the DSN)."),
+        click.option("--release", help="Only this release."),
+        click.option("--environment", help="Only this environment."),
+        click.option(
+            "--level",
+            type=click.Choice(LEVELS, case_sensitive=False),
+            help="Only this level.",
+        ),
+        click.option(
+            "--since",
+            type=SinceParam(),
+            help="Only what arrived (for issues: was last seen) since a duration ago (30s, 10m, "
+            "2h, 1d, 1w) or an ISO date (local time unless it has a zone).",
+        ),
+        click.option(
+            "--search", metavar="TEXT", help="Only titles (and culprits) containing TEXT."
+        ),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def limit_option(func: F) -> F:
+    return click.option(
+        "--limit",
+        default=50,
+        show_default=True,
+        type=click.IntRange(0),
+        help="Show at most this many rows (0: all).",
+    )(func)
+
+
+def type_options(func: F) -> F:
+    """`--type` (repeatable) and `--issue`, for the commands that list items."""
+    func = click.option(
+        "--issue", "issue_id", type=IssueParam(), help="Only the events of this issue."
+    )(func)
+    return click.option(
+        "--type",
+        "types",
+        multiple=True,
+        metavar="TYPE",
+        type=click.Choice(ITEM_TYPES, case_sensitive=False),
+        help="Only items of this type; repeat for several. One of: " + ", ".join(ITEM_TYPES) + ".",
+    )(func)
+
+
+class NotFoundError(click.ClickException):
+    exit_code = ExitStatus.NOT_FOUND
+
+
+@contextlib.contextmanager
+def library_errors(store_path: Path | None) -> Iterator[None]:
+    """Library errors as messages and exit codes: not found 3, anything else 1."""
+    import sqlite3
+
+    from devsentry.inspect import InspectError, NotFound
+
+    try:
+        yield
+    except NotFound as exc:
+        raise NotFoundError(str(exc)) from None
+    except InspectError as exc:
+        raise click.ClickException(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(
+            f"cannot read the store {resolve_store(store_path)}: {exc}"
+        ) from None
+
+
+@contextlib.contextmanager
+def reading(store_path: Path | None) -> Iterator[Store]:
+    """The store, read-only (never created), inside `library_errors`."""
+    from devsentry.inspect import open_store
+
+    with library_errors(store_path), open_store(resolve_store(store_path)) as store:
+        yield store
+
+
+def print_json(data: Any, *, pretty: bool = True) -> None:
+    encoded = msgspec.json.encode(data)
+    if pretty:
+        encoded = msgspec.json.format(encoded, indent=2)
+    sys.stdout.buffer.write(encoded + b"\n")
+    sys.stdout.flush()
+
+
+@cli.command()
+@filter_options
+@limit_option
+@store_option
+@json_option
+def issues(query: Query, store_path: Path | None, as_json: bool) -> None:
+    """List issues (events grouped as Sentry groups them), most recently seen first.
+
+    Each row: the issue id (DS-<n>, for `devsentry show`), level, title with the culprit under
+    it, events, distinct users, first and last seen, and the project when several are shown.
+    """
+    from devsentry.inspect import issue_json, issue_page
+    from devsentry.render.lists import render_issues
+
+    with reading(store_path) as store:
+        page = issue_page(store, query)
+    if as_json:
+        print_json([issue_json(i) for i in page.rows])
+    else:
+        make_console().print(render_issues(page.rows, page.total))
+
+
+@cli.command(help="Show one issue, event or item in full.\n\nID: " + ID_HELP)
+@click.argument("ref", metavar="ID")
+@click.option("--full", is_flag=True, help="Expand library frames, long values and modules.")
+@click.option(
+    "--save-attachments",
+    "save_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the attachments sent with the event into this directory.",
+)
+@store_option
+@json_option
+def show(
+    ref: str, full: bool, save_dir: Path | None, store_path: Path | None, as_json: bool
+) -> None:
+    from devsentry.inspect import InspectError, load_detail, parse_ref, save_attachments, show_json
+    from devsentry.render.detail import render_detail, render_saved
+
+    try:
+        parsed = parse_ref(ref)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="ID") from None
+    with reading(store_path) as store:
+        detail = load_detail(store, parsed)
+    saved = []
+    if save_dir is not None:
+        try:
+            saved = save_attachments(detail, save_dir)
+        except (InspectError, OSError) as exc:
+            raise click.ClickException(f"--save-attachments {save_dir}: {exc}") from None
+    if as_json:
+        data = show_json(detail)
+        if save_dir is not None:
+            data["saved"] = [str(f.path) for f in saved]
+        print_json(data)
+        return
+    console = make_console()
+    console.print(render_detail(detail, full=full))
+    if save_dir is not None:
+        console.print(render_saved(saved) if saved else "no attachments to save")
+
+
+@cli.command()
+@type_options
+@filter_options
+@limit_option
+@store_option
+@json_option
+def events(query: Query, store_path: Path | None, as_json: bool) -> None:
+    """List every stored item (events, transactions, logs, sessions, …), newest first.
+
+    The first column is the item's id: `devsentry show #<id>` shows it in full.
+    """
+    from devsentry.inspect import item_json, item_page
+    from devsentry.render.lists import render_events
+
+    with reading(store_path) as store:
+        page = item_page(store, query)
+    if as_json:
+        print_json([item_json(i) for i in page.rows])
+    else:
+        make_console().print(render_events(page.rows, page.total))
+
+
+@cli.command()
+@type_options
+@filter_options
+@click.option(
+    "-n",
+    "--lines",
+    "count",
+    type=click.IntRange(0),
+    default=None,
+    help="First show the last N matching items.",
+)
+@store_option
+@json_option
+def tail(query: Query, count: int | None, store_path: Path | None, as_json: bool) -> None:
+    """Follow items as they arrive, from another terminal while `devsentry serve` runs.
+
+    Prints the same views as serve's console (or, with --json, one JSON object per line).
+    Starts at the newest item; --since or -n first shows what arrived before. Ctrl-C stops.
+    """
+    from devsentry.inspect import Loader, follow, item_json, tail_backlog
+    from devsentry.render.lists import render_stored
+
+    console = make_console()
+    try:
+        with reading(store_path) as store:
+            backlog, after = tail_backlog(store, query, count=count, since=query.since)
+            live = msgspec.structs.replace(query, since=None)
+            loader = Loader(store)
+            for record in itertools.chain(backlog, follow(store, live, after)):
+                if as_json:
+                    print_json(item_json(record), pretty=False)
+                else:
+                    console.print(render_stored(loader.load(record)))
+    except KeyboardInterrupt:
+        sys.exit(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python from complaining.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(ExitStatus.OK)
+
+
+@cli.command()
+@store_option
+@json_option
+def stats(store_path: Path | None, as_json: bool) -> None:
+    """Show what the store holds: items by type and project, issues, rejected requests, size."""
+    from devsentry.inspect import store_stats
+    from devsentry.render.lists import render_stats
+
+    with reading(store_path) as store:
+        data = store_stats(store)
+    if as_json:
+        print_json(data)
+    else:
+        make_console().print(render_stats(data))
+
+
+@cli.command()
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@store_option
+@json_option
+def clear(yes: bool, store_path: Path | None, as_json: bool) -> None:
+    """Delete everything in the store (the file stays). Asks first unless --yes."""
+    from devsentry.inspect import clear_store
+
+    def confirm(stats: dict[str, Any]) -> bool:
+        return yes or click.confirm(
+            f"Delete {stats['items']:,} items in {stats['envelopes']:,} envelopes and "
+            f"{stats['issues']:,} issues from {stats['path']}?",
+            default=False,
+            err=True,
+        )
+
+    with library_errors(store_path):
+        done = clear_store(resolve_store(store_path), confirm)
+    if done is None:
+        click.echo("nothing deleted", err=True)
+        sys.exit(ExitStatus.ERROR)
+    if as_json:
+        print_json(done)
+    else:
+        deleted = done["deleted"]
+        click.echo(
+            f"deleted {deleted['items']:,} items, {deleted['envelopes']:,} envelopes and "
+            f"{deleted['issues']:,} issues from {done['path']}"
+        )
+
+
+@cli.command()
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(["pending", "rate_limited", "delivered", "failed", "dropped"]),
+    help="Only rows in this state (repeatable). Default: all.",
+)
+@click.option("--retry", "retry", is_flag=True, help="Make failed and waiting rows due now.")
+@click.option("--drop", "drop", is_flag=True, help="Give up on waiting and failed rows.")
+@click.argument("envelope_ids", nargs=-1, type=int, metavar="[ENVELOPE_ID]...")
+@limit_option
+@store_option
+@json_option
+def outbox(
+    states: tuple[str, ...],
+    retry: bool,
+    drop: bool,
+    envelope_ids: tuple[int, ...],
+    limit: int,
+    store_path: Path | None,
+    as_json: bool,
+) -> None:
+    """List what is being forwarded upstream, or --retry / --drop it.
+
+    With ENVELOPE_IDs, --retry and --drop act on those envelopes only. A running
+    `devsentry serve --forward` picks retried rows up within a second.
+    """
+    from devsentry.outbox import Outbox
+    from devsentry.render.lists import render_outbox
+
+    if retry and drop:
+        raise click.UsageError("choose one of --retry and --drop")
+    with reading(store_path) as store:
+        box = Outbox(store)
+        if retry or drop:
+            changed = box.retry(envelope_ids) if retry else box.drop(envelope_ids)
+            if as_json:
+                print_json({"retried" if retry else "dropped": changed})
+            else:
+                click.echo(f"{'retried' if retry else 'dropped'} {changed:,} envelope(s)")
+            return
+        rows = box.list(states, limit=limit or None)
+        counts = box.counts()
+    if as_json:
+        # headers are left out: they hold the upstream's auth
+        print_json(
+            [{k: v for k, v in msgspec.structs.asdict(r).items() if k != "headers"} for r in rows]
+        )
+    else:
+        make_console().print(render_outbox(rows, counts))
+
+
+# -- fixtures: export and replay ----------------------------------------------------------
+
+
+@cli.command(
+    "export",
+    help="Write stored envelopes as .envelope files (the wire format, byte for byte).\n\n"
+    "Give an ID (" + ID_HELP + " DS-<n> exports all of the issue's events.) or filters; "
+    "with neither, everything is exported. Files are named "
+    "<received>-<type>-<title>-<event id>.envelope; an existing file is never overwritten. "
+    "Replay them with `devsentry replay` or `sentry-cli send-envelope`.",
+)
+@click.argument("ref", metavar="[ID]", required=False)
+@click.option(
+    "-o",
+    "--output",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Directory to write into (created if missing).",
+)
+@type_options
+@filter_options
+@click.option(
+    "--limit",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Export at most this many envelopes, the newest (0: all).",
+)
+@store_option
+@json_option
+def export_command(
+    ref: str | None, directory: Path, query: Query, store_path: Path | None, as_json: bool
+) -> None:
+    from devsentry.export import export, select, to_json
+    from devsentry.store import Query
+
+    if ref is not None and msgspec.structs.replace(query, limit=None) != Query(limit=None):
+        raise click.UsageError("give an ID or filters, not both")
+    with reading(store_path) as store:
+        try:
+            ids = select(store, ref, query)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="ID") from None
+        try:
+            written = export(store, ids, directory)
+        except OSError as exc:
+            raise click.ClickException(f"--output {directory}: {exc}") from None
+    if as_json:
+        print_json(to_json(written))
+        return
+    for exported in written:
+        click.echo(
+            exported.path + ("  (identical file already there)" if exported.existing else "")
+        )
+    noun = "envelope" if len(written) == 1 else "envelopes"
+    message = f"exported {len(written)} {noun} to {directory}" if written else "nothing to export"
+    click.echo(message, err=True)
+
+
+@cli.command("replay")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--to",
+    "to",
+    metavar="DSN_OR_URL",
+    help="A DSN (auth and the envelope's dsn, trace.public_key and sent_at are rewritten for "
+    "it) or a URL posted to as is, without auth (Spotlight's http://localhost:8969/stream).",
+)
+@click.option(
+    "--to-store",
+    is_flag=True,
+    help="Ingest into the store (--store) directly, through the same pipeline as serve.",
+)
+@click.option(
+    "--project",
+    help="With --to-store: the project id to file envelopes under. "
+    "[default: the envelope header's dsn, else 1]",
+)
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Give events fresh ids and move every timestamp so the newest is now.",
+)
+@click.option(
+    "--concurrency",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Envelopes in flight at once (1 keeps the files' order).",
+)
+@click.option("--rate", metavar="N/s", help="At most N envelopes per second (N/s, N/m, N/h).")
+@store_option
+@json_option
+def replay_command(
+    paths: tuple[str, ...],
+    to: str | None,
+    to_store: bool,
+    project: str | None,
+    refresh: bool,
+    concurrency: int,
+    rate: str | None,
+    store_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Send .envelope files to a DSN, a Spotlight URL or the store.
+
+    PATH is a file (compressed ones are recognised), a directory (its *.envelope files,
+    recursively) or a glob pattern. Prints a summary of the answers by status and exits 1
+    when any file was refused or is not a valid envelope.
+    """
+    import sqlite3
+
+    from devsentry.replay import ReplayError, Target, find_files, load, parse_rate, replay
+
+    if (to is None) == (not to_store):
+        raise click.UsageError("give either --to DSN_OR_URL or --to-store")
+    try:
+        target = (
+            Target.for_store(resolve_store(store_path), project)
+            if to_store
+            else Target.parse(to or "")
+        )
+    except ReplayError as exc:
+        raise click.BadParameter(str(exc), param_hint="--to") from None
+    try:
+        per_second = parse_rate(rate) if rate else None
+    except ReplayError as exc:
+        raise click.BadParameter(str(exc), param_hint="--rate") from None
+    try:
+        files = find_files(paths)
+    except ReplayError as exc:
+        raise NotFoundError(str(exc)) from None
+    fixtures = load(files)
+    err = make_console(stderr=True)
+
+    async def run() -> Any:
+        if not err.is_terminal:
+            return await replay(
+                fixtures, target, refresh_ids=refresh, concurrency=concurrency, rate=per_second
+            )
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("replaying", total=len(fixtures))
+            return await replay(
+                fixtures,
+                target,
+                refresh_ids=refresh,
+                concurrency=concurrency,
+                rate=per_second,
+                on_answer=lambda _: progress.advance(task),
+            )
+
+    try:
+        summary = asyncio.run(run())
+    except (OSError, sqlite3.Error) as exc:
+        raise click.ClickException(f"cannot replay into {target}: {exc}") from None
+    if as_json:
+        print_json(summary.to_json())
+    else:
+        for answer in summary.answers:
+            if not answer.ok:
+                why = f": {answer.detail}" if answer.detail else ""
+                click.secho(f"devsentry: {answer.path}: {answer.outcome}{why}", fg="red", err=True)
+        click.echo(summary.line())
+    if not summary.ok:
+        sys.exit(ExitStatus.ERROR)
 
 
 def main() -> None:

@@ -92,9 +92,7 @@ class Indexer:
         self._wake.set()
 
     async def start(self) -> None:
-        self._wake.set()
-        self._task = asyncio.create_task(self._run(), name="devsentry-indexer")
-        self._task.add_done_callback(_log_failure)
+        self.open()
 
     async def stop(self) -> None:
         """Index everything committed so far, then stop."""
@@ -102,6 +100,23 @@ class Indexer:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            self._task = None
+        self.close()
+
+    def open(self) -> None:
+        """`start` for hosts whose lifecycle hooks are synchronous (mitmproxy's `running`)."""
+        self._wake.set()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="devsentry-indexer")
+        self._task.add_done_callback(_log_failure)
+
+    def close(self) -> None:
+        """`stop` for synchronous hooks (mitmproxy's `done`): cancel, then index what is left.
+
+        Safe without awaiting the task: it runs on this same thread and is parked at an
+        `await`, so the drain here cannot interleave with it.
+        """
+        if self._task is not None:
+            self._task.cancel()
             self._task = None
         while self._index_next(_BATCH):
             pass

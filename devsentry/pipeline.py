@@ -10,9 +10,7 @@ a `detail`; its bytes are kept.
 
 from __future__ import annotations
 
-import base64
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 
 import msgspec
@@ -23,11 +21,12 @@ from devsentry.envelope import (
     Envelope,
     EnvelopeError,
     EnvelopeTooLarge,
-    Item,
     decompress,
     parse,
 )
+from devsentry.forward import Forwarder, ForwardPolicy
 from devsentry.indexer import Captured, Indexer, Sink
+from devsentry.legacy import minidump_envelope, security_envelope, store_envelope
 from devsentry.store import NewEnvelope
 from devsentry.writer import StoreWriter
 
@@ -38,13 +37,17 @@ class Request(msgspec.Struct, kw_only=True):
     """What a transport received. `body` is exactly as it arrived (maybe compressed)."""
 
     body: bytes
-    transport: str  # "envelope", "store", "stream", "proxy", "replay"
+    transport: str  # "envelope", "store", "stream", "security", "minidump", "proxy", "replay"
+    # What the body is: "envelope", "store" (one JSON event), "security" (a browser report) or
+    # "minidump"; None means the transport's name says it (the server's transports do).
+    kind: str | None = None
     project: str | None = None  # from the URL, when the route has one
     content_encoding: str | None = None
     headers: Mapping[str, str] = msgspec.field(default_factory=dict)
     query: str = ""
     path: str | None = None
     remote_addr: str | None = None
+    url: str | None = None  # where the SDK was sending it (proxy transport): forward target
     received: float = msgspec.field(default_factory=time.time)
 
 
@@ -66,16 +69,24 @@ class Pipeline:
         sinks: Sequence[Sink] = (),
         *,
         max_size: int = DEFAULT_MAX_SIZE,
+        forward: ForwardPolicy | None = None,
+        forwarder: Forwarder | None = None,
     ) -> None:
         self.writer = writer
         self.indexer = Indexer(writer, sinks)
         self.max_size = max_size
+        self.forward = forward
+        self.forwarder = forwarder
 
     async def start(self) -> None:
         await self.indexer.start()
+        if self.forwarder is not None:
+            await self.forwarder.start()
 
     async def stop(self) -> None:
         """Index everything already acknowledged, so sinks see it before they stop."""
+        if self.forwarder is not None:
+            await self.forwarder.stop()
         await self.indexer.stop()
 
     async def ingest(self, request: Request) -> str | None:
@@ -105,37 +116,26 @@ class Pipeline:
             client=client,
             remote_addr=request.remote_addr,
             content_encoding=request.content_encoding or None,
+            forward=self.forward.target(envelope, request.url, request.headers)
+            if self.forward is not None
+            else None,
         )
         envelope_id = await self.writer.write(record)
         self.indexer.submit(envelope_id, envelope, record)
+        if record.forward is not None and self.forwarder is not None:
+            self.forwarder.wake()
         return envelope.event_id
 
     def _envelope(self, request: Request) -> tuple[Envelope, bytes]:
         data = decompress(request.body, request.content_encoding, limit=self.max_size)
-        if request.transport == "store":
-            envelope = _store_envelope(data, self.max_size)
-            return envelope, bytes(envelope)
-        return parse(data), data
+        kind = request.kind or request.transport
+        if kind == "store":
+            envelope = store_envelope(data, self.max_size)
+        elif kind == "security":
+            envelope = security_envelope(data, request.query)
+        elif kind == "minidump":
+            envelope = minidump_envelope(data, request.headers.get("Content-Type"))
+        else:
+            return parse(data), data
+        return envelope, bytes(envelope)
 
-
-def _store_envelope(data: bytes, limit: int) -> Envelope:
-    """A legacy `/store/` body (one JSON event) as an envelope with one event item."""
-    body = data.strip()
-    if body and not body.startswith(b"{"):
-        # Very old SDKs sent base64 of zlib-deflated JSON.
-        try:
-            body = decompress(base64.b64decode(body, validate=True), "deflate", limit=limit)
-        except (ValueError, EnvelopeError):
-            raise EnvelopeError("store body is neither JSON nor base64-encoded deflate") from None
-    try:
-        event = msgspec.json.decode(body)
-    except msgspec.DecodeError as exc:
-        raise EnvelopeError(f"store body is not valid JSON: {exc}") from None
-    if not isinstance(event, dict):
-        raise EnvelopeError("store body is not a JSON object")
-    event_id = event.get("event_id")
-    if not isinstance(event_id, str) or not event_id:
-        event_id = uuid.uuid4().hex
-    item_type = "transaction" if event.get("type") == "transaction" else "event"
-    item = Item.make(item_type, body, content_type="application/json")
-    return Envelope.make([item], event_id=event_id)

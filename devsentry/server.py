@@ -1,9 +1,10 @@
 """The HTTP transport: Relay's ingest routes on aiohttp, handing raw bytes to the pipeline.
 
-Nothing protocol-related happens here: a handler reads the body, notes what the request said
-(route, project, encoding, headers, query) and answers with what the pipeline decided, in
-Relay's shapes — `200 {"id": …}`, `400/413 {"detail": …}` — with Relay's CORS headers so
-browser SDKs work.
+Nothing protocol-related happens here: one handler reads the body, asks `routes` which route
+the request is for, notes what the request said (project, encoding, headers, query) and sends
+the answer `routes` shaped from the pipeline's decision — `200 {"id": …}`, `400/413
+{"detail": …}`, with Relay's CORS headers so browser SDKs work. The mitmproxy addon is the
+other transport over the same `routes`.
 """
 
 from __future__ import annotations
@@ -11,39 +12,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-import msgspec
 from aiohttp import web
 
-from devsentry import __version__
-from devsentry.pipeline import Pipeline, Refused, Request
+from devsentry import routes
+from devsentry.pipeline import Pipeline, Request
 
 __all__ = ["Server"]
 
 log = logging.getLogger(__name__)
 
-# Relay's CORS policy (reference §1.5): POST from any origin, these headers allowed/exposed.
-_CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": (
-        "x-sentry-auth, x-requested-with, x-forwarded-for, origin, referer, accept, "
-        "content-type, authentication, authorization, content-encoding, transfer-encoding, "
-        "baggage, sentry-trace"
-    ),
-    "Access-Control-Expose-Headers": "x-sentry-error, x-sentry-rate-limits, retry-after",
-    "Access-Control-Max-Age": "3600",
-}
-_ROUTES_HINT = (
-    "devsentry accepts POST /api/<project>/envelope/, POST /api/<project>/store/, "
-    "POST /stream (Spotlight) and GET /health"
-)
-_encode = msgspec.json.encode
 
-
-def _json(status: int, body: object) -> web.Response:
-    return web.Response(
-        status=status, body=_encode(body), content_type="application/json", headers=_CORS
-    )
+def _send(answer: routes.Answer) -> web.Response:
+    return web.Response(status=answer.status, body=answer.body or None, headers=answer.headers)
 
 
 @dataclass
@@ -58,15 +38,7 @@ class Server:
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=self.max_body or self.pipeline.max_size)
-        app.router.add_post(r"/api/{project:\d+}/envelope/", self._envelope)
-        app.router.add_post(r"/api/{project:\d+}/envelope", self._envelope)
-        app.router.add_post(r"/api/{project:\d+}/store/", self._store)
-        app.router.add_post(r"/api/{project:\d+}/store", self._store)
-        app.router.add_post("/api/store/", self._store)
-        app.router.add_post("/stream", self._stream)
-        app.router.add_get("/health", self._health)
-        app.router.add_route("OPTIONS", "/{tail:.*}", self._preflight)
-        app.router.add_route("*", "/{tail:.*}", self._not_found)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
         return app
 
     async def start(self) -> None:
@@ -101,51 +73,32 @@ class Server:
     def spotlight_url(self) -> str:
         return f"{self.base_url}/stream"
 
-    # -- handlers ---------------------------------------------------------------------------
+    # -- the handler --------------------------------------------------------------------------
 
-    async def _ingest(self, request: web.Request, transport: str) -> web.Response:
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.method == "OPTIONS":  # preflight for any path, as Relay's CORS layer does
+            return _send(routes.preflight())
+        route = routes.match(request.method, request.path)
+        if route is None:
+            return _send(routes.not_found(request.method, request.path))
+        if not route.ingest:
+            return _send(routes.health())
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge as exc:
-            return _json(413, {"detail": f"request body too large: {exc.text}"})
+            return _send(routes.refused(413, f"request body too large: {exc.text}"))
         peer = request.transport.get_extra_info("peername") if request.transport else None
-        try:
-            event_id = await self.pipeline.ingest(
-                Request(
-                    body=body,
-                    transport=transport,
-                    project=request.match_info.get("project"),
-                    content_encoding=request.headers.get("Content-Encoding"),
-                    headers=request.headers,
-                    query=request.query_string,
-                    path=request.path,
-                    remote_addr=peer[0] if peer else None,
-                )
-            )
-        except Refused as exc:
-            return _json(exc.status, {"detail": exc.detail})
-        except Exception:
-            log.exception("ingest failed")
-            return _json(500, {"detail": "devsentry failed to store the envelope; see its log"})
-        return _json(200, {"id": event_id} if event_id else {})
-
-    async def _envelope(self, request: web.Request) -> web.Response:
-        return await self._ingest(request, "envelope")
-
-    async def _store(self, request: web.Request) -> web.Response:
-        ctype = request.headers.get("Content-Type", "")
-        transport = "envelope" if ctype.startswith("application/x-sentry-envelope") else "store"
-        return await self._ingest(request, transport)
-
-    async def _stream(self, request: web.Request) -> web.Response:
-        return await self._ingest(request, "stream")
-
-    async def _health(self, request: web.Request) -> web.Response:
-        return _json(200, {"status": "ok", "version": __version__})
-
-    async def _preflight(self, request: web.Request) -> web.Response:
-        return web.Response(status=200, headers=_CORS)
-
-    async def _not_found(self, request: web.Request) -> web.Response:
-        detail = f"no route for {request.method} {request.path}. {_ROUTES_HINT}"
-        return _json(404, {"detail": detail})
+        kind = routes.body_kind(route, request.headers.get("Content-Type"))
+        ingest = Request(
+            body=body,
+            # The record's transport names the route, except a /store/ that sent an envelope.
+            transport="envelope" if route.kind == "store" and kind == "envelope" else route.kind,
+            kind=kind,
+            project=route.project,
+            content_encoding=request.headers.get("Content-Encoding"),
+            headers=request.headers,
+            query=request.query_string,
+            path=request.path,
+            remote_addr=peer[0] if peer else None,
+        )
+        return _send(await routes.ingest(self.pipeline, ingest))

@@ -23,6 +23,7 @@ import platformdirs
 __all__ = [
     "DEFAULT_KEEP",
     "EnvelopeRecord",
+    "Forward",
     "IssueRecord",
     "ItemRecord",
     "NewEnvelope",
@@ -107,6 +108,19 @@ CREATE TABLE IF NOT EXISTS meta (
     value
 );
 
+CREATE TABLE IF NOT EXISTS outbox (
+    envelope_id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    headers TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt REAL NOT NULL,
+    status INTEGER,
+    detail TEXT,
+    updated REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt);
+
 CREATE TABLE IF NOT EXISTS rejected (
     id INTEGER PRIMARY KEY,
     received REAL NOT NULL,
@@ -172,6 +186,14 @@ class NewEnvelope(msgspec.Struct):
     client: str | None = None
     remote_addr: str | None = None
     content_encoding: str | None = None
+    forward: Forward | None = None  # where to deliver a copy, when forwarding is on
+
+
+class Forward(msgspec.Struct):
+    """Where a copy of an envelope goes: a DSN, or (intercept) the URL it was bound for."""
+
+    target: str
+    headers: dict[str, str] | None = None  # the original request's, for URL targets
 
 
 # -- what comes out -------------------------------------------------------------------------
@@ -310,6 +332,11 @@ class Store:
             # last commits. That is the right trade for a development tool that must be fast.
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.executescript(SCHEMA)
+            # A store written before the index was tracked is fully indexed already.
+            self.db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) SELECT 'indexed_upto',"
+                " coalesce(max(envelope_id), 0) FROM items"
+            )
         self._writes = 0
 
     def close(self) -> None:
@@ -373,6 +400,23 @@ class Store:
                 for envelope_id, env in zip(ids, batch, strict=True)
             ],
         )
+        outbox = [
+            (
+                envelope_id,
+                env.forward.target,
+                msgspec.json.encode(env.forward.headers).decode() if env.forward.headers else None,
+                env.received,
+                env.received,
+            )
+            for envelope_id, env in zip(ids, batch, strict=True)
+            if env.forward is not None
+        ]
+        if outbox:  # in the same transaction: what is acknowledged is also queued upstream
+            self.db.executemany(
+                "INSERT INTO outbox (envelope_id, target, headers, state, next_attempt, updated)"
+                " VALUES (?, ?, ?, 'pending', ?, ?)",
+                outbox,
+            )
         return ids
 
     def _insert_items(self, batch: Sequence[tuple[int, NewEnvelope]]) -> list[list[StoredItem]]:
@@ -534,8 +578,18 @@ class Store:
                     cutoff = max(cutoff, row[0])
             if not cutoff:
                 return 0
-            deleted = db.execute("DELETE FROM envelopes WHERE id <= ?", (cutoff,)).rowcount
+            # Envelopes still waiting to be delivered upstream are kept whatever their age.
+            deleted = db.execute(
+                "DELETE FROM envelopes WHERE id <= ? AND id NOT IN (SELECT envelope_id"
+                " FROM outbox WHERE state IN ('pending', 'rate_limited'))",
+                (cutoff,),
+            ).rowcount
             db.execute("DELETE FROM items WHERE envelope_id <= ?", (cutoff,))
+            # pending deliveries outlive retention: only settled outbox rows go with their envelope
+            db.execute(
+                "DELETE FROM outbox WHERE envelope_id <= ? AND state IN ('delivered', 'dropped')",
+                (cutoff,),
+            )
             db.execute(
                 "DELETE FROM rejected WHERE id NOT IN"
                 " (SELECT id FROM rejected ORDER BY id DESC LIMIT 1000)"
@@ -545,7 +599,15 @@ class Store:
     def clear(self) -> None:
         """Delete everything (the file stays, with its schema)."""
         with self.transaction() as db:
-            for table in ("items", "issue_users", "issues", "envelopes", "rejected", "meta"):
+            for table in (
+                "items",
+                "issue_users",
+                "issues",
+                "envelopes",
+                "rejected",
+                "meta",
+                "outbox",
+            ):
                 db.execute(f"DELETE FROM {table}")
         self.db.execute("VACUUM")
 
@@ -704,6 +766,36 @@ class Store:
             "SELECT min(received), max(received) FROM envelopes"
         ).fetchone()
         return oldest, newest
+
+    # -- reading for `devsentry export` and the pytest plugin (read-only) --------------------
+
+    def envelope_ids(self, q: Query | None = None) -> list[int]:
+        """Envelopes with at least one item matching `q`, newest first; `q.limit` counts
+        envelopes, not items (an event and its attachments are one envelope)."""
+        q = q or Query()
+        where, args = self._where(q, "items")
+        sql = (
+            f"SELECT envelope_id FROM items{where} GROUP BY envelope_id ORDER BY envelope_id DESC"
+        )
+        if q.limit is not None:
+            sql += f" LIMIT {int(q.limit)}"
+        return [int(row[0]) for row in self.db.execute(sql, args)]
+
+    def envelope_items(self, envelope_id: int) -> list[ItemRecord]:
+        """The indexed items of one envelope, in envelope order."""
+        rows = self.db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM items WHERE envelope_id = ? ORDER BY idx",
+            (envelope_id,),
+        )
+        return [ItemRecord(*row) for row in rows]
+
+    def fully_indexed(self) -> bool:
+        """Whether every committed envelope is indexed yet (items and issues written)."""
+        (value,) = self.db.execute(
+            "SELECT count(*) FROM envelopes WHERE id > coalesce((SELECT value FROM meta"
+            " WHERE key = 'indexed_upto'), 0)"
+        ).fetchone()
+        return not value
 
 
 def iter_rows(rows: Iterable[msgspec.Struct]) -> list[dict[str, Any]]:

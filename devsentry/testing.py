@@ -19,6 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from devsentry.envelope import Envelope, parse
+from devsentry.forward import ForwardPolicy
 from devsentry.model import Model, decode_item
 from devsentry.server import Server
 from devsentry.service import make_sinks, serving
@@ -34,8 +35,18 @@ class WaitTimeout(AssertionError):
 class LocalServer:
     """An in-process devsentry server on 127.0.0.1 and an ephemeral port."""
 
-    def __init__(self, store: Path, *, console: bool = True, width: int = 100) -> None:
+    def __init__(
+        self,
+        store: Path,
+        *,
+        console: bool = True,
+        width: int = 100,
+        port: int = 0,
+        forward: ForwardPolicy | None = None,
+    ) -> None:
         self.store_path = store
+        self.port = port
+        self.forward = forward
         self._output = io.StringIO()
         self._console = (
             Console(file=self._output, width=width, color_system=None, highlight=False)
@@ -62,7 +73,11 @@ class LocalServer:
         self._stop = asyncio.Event()
         try:
             async with serving(
-                self.store_path, host="127.0.0.1", port=0, sinks=make_sinks(self._console)
+                self.store_path,
+                host="127.0.0.1",
+                port=self.port,
+                sinks=make_sinks(self._console),
+                forward=self.forward,
             ) as server:
                 self.server = server
                 ready.set()

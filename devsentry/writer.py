@@ -48,6 +48,11 @@ class StoreWriter:
         )
         self._checkpointer.start()
 
+    @property
+    def store(self) -> Store:
+        """The write connection, for other loop-thread writers (the forwarder's outbox)."""
+        return self._store
+
     def idle_for(self, now: float) -> float:
         """Seconds since the last write was queued: how calm ingest is right now."""
         return now - self._last_write

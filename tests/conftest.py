@@ -6,11 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from devsentry.pytest_plugin import DevSentry
 from devsentry.testing import LocalServer
 
 TESTS = Path(__file__).parent
@@ -20,10 +20,9 @@ FIXTURES = TESTS.parent / "fixtures"
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[LocalServer]:
-    """A real devsentry server on an ephemeral port with a fresh store."""
-    with LocalServer(tmp_path / "store.db") as srv:
-        yield srv
+def server(devsentry: DevSentry) -> LocalServer:
+    """The pytest plugin's `devsentry` fixture (a `LocalServer`), under the older name."""
+    return devsentry
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -27,9 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from rich.console import Console, RenderableType
 from rich.text import Text
 
+from devsentry.outbox import Delivery
 from devsentry.pipeline import Captured
 from devsentry.render.items import ItemMeta, render_invalid, render_item
-from devsentry.render.text import clean
+from devsentry.render.text import clean, safe
 
 __all__ = ["ConsoleSink", "item_meta"]
 
@@ -116,6 +117,7 @@ class ConsoleSink:
         self.new_issues_per_window = new_issues_per_window
         self._clock = clock
         self._pending: deque[Captured] = deque()
+        self._notices: deque[RenderableType] = deque()  # one-liners from other parts (forwarder)
         self._overflow: Counter[str] = Counter()  # counted in publish when pending is full
         self._overflow_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -197,6 +199,21 @@ class ConsoleSink:
         elif not loop.is_closed():
             loop.call_soon_threadsafe(self._poke)
 
+    def notice(self, view: RenderableType) -> None:
+        """Queue a one-line notice (e.g. forwarding results). Same rules as `publish`."""
+        self._notices.append(view)
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is loop:
+            self._poke()
+        else:
+            loop.call_soon_threadsafe(self._poke)
+
     def _poke(self) -> None:
         if self._wakeup is not None and self._drained is not None:
             self._drained.clear()
@@ -208,7 +225,7 @@ class ConsoleSink:
         assert self._wakeup is not None and self._drained is not None and self._loop is not None
         while True:
             self._wakeup.clear()
-            final = self._stopping and not self._pending
+            final = self._stopping and not self._pending and not self._notices
             views = self._take(final=final)
             if views:
                 await self._loop.run_in_executor(self._writer, self._print, views)
@@ -236,6 +253,8 @@ class ConsoleSink:
         """Everything waiting, decided: full views, counted items, summaries due."""
         now = self._clock()
         out: list[RenderableType] = []
+        while self._notices:
+            out.append(self._notices.popleft())
         if final or now - self._window_start >= self.window:
             out.extend(self._close_window(now))
         with self._overflow_lock:
@@ -307,3 +326,28 @@ class ConsoleSink:
 def _report_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and (exc := task.exception()) is not None:
         log.error("the live console stopped", exc_info=exc)
+
+
+def forward_notice(deliveries: Sequence[Delivery]) -> Text:
+    """One line per forwarding round: how many went upstream, and why others did not."""
+    counts = Counter(d.state for d in deliveries)
+    line = Text("↗ upstream ", style="magenta")
+    parts = [f"{counts['delivered']} delivered"] if counts["delivered"] else []
+    for state, label in (
+        ("pending", "will retry"),
+        ("rate_limited", "rate-limited"),
+        ("failed", "failed"),
+    ):
+        if counts[state]:
+            parts.append(f"{counts[state]} {label}")
+    line.append(" · ".join(parts), style="bold" if counts["failed"] else "")
+    problem = next((d for d in deliveries if d.state == "failed"), None) or next(
+        (d for d in deliveries if d.state != "delivered"), None
+    )
+    if problem is not None:
+        status = f"{problem.status}: " if problem.status else ""
+        line.append("  ")
+        line.append_text(safe(f"{status}{problem.detail or ''}", "dim", single_line=True, limit=80))
+    if counts["failed"]:
+        line.append("  devsentry outbox", style="dim")
+    return line

@@ -1,0 +1,448 @@
+"""The `devsentry` pytest fixture: a real Sentry ingest per test, and assertions on what it got.
+
+Installed with devsentry (entry point `pytest11`), so any test can ask for it::
+
+    def test_checkout_reports_errors(devsentry):
+        sentry_sdk.init(dsn=devsentry.dsn)
+        checkout()
+        devsentry.assert_error(type="RuntimeError", value_contains="checkout failed")
+
+The fixture is a `LocalServer` (the same assembly as `devsentry serve`, on an ephemeral port
+with a temporary store) plus helpers whose failures say what *did* arrive — a test that
+fails with "expected an error" and no more is a test that sends you to a debugger. devsentry's
+own tests use this very fixture (STYLE.md, practice 8).
+
+Options: `--devsentry-keep` keeps the store of a failed test and prints how to look at it;
+`--devsentry-update-snapshots` rewrites the golden files of `assert_snapshot`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from devsentry.envelope import Envelope, EnvelopeError, Item, parse
+from devsentry.grouping import culprit_for
+from devsentry.model import Event, ModelError, decode_item
+from devsentry.store import ItemRecord, Query, Store
+from devsentry.testing import LocalServer, WaitTimeout
+
+__all__ = ["DevSentry", "ReplayFailed", "WaitTimeout"]
+
+_LISTED = 40  # items shown in a failure message before "… and N more"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+class ReplayFailed(AssertionError):
+    """`DevSentry.replay` had files refused or unreadable; the message lists them."""
+
+
+class _Snapshots(msgspec.Struct):
+    """Where a test's golden files live and whether to rewrite them."""
+
+    directory: Path
+    stem: str
+    update: bool
+    taken: int = 0
+
+    def next_path(self, name: str | None) -> Path:
+        self.taken += 1
+        suffix = f"-{name}" if name else ("" if self.taken == 1 else f"-{self.taken}")
+        safe = re.sub(r"[^\w.-]+", "_", f"{self.stem}{suffix}").strip("_")
+        return self.directory / f"{safe}.json"
+
+
+def _one_line(text: str | None, limit: int = 70) -> str:
+    value = " ".join(_CONTROL.sub(" ", text or "").split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+class DevSentry(LocalServer):
+    """A `LocalServer` with the helpers tests want: decoded events, waiting, assertions,
+    replaying fixture files, clearing, and snapshots."""
+
+    def __init__(self, store: Path, *, console: bool = True, width: int = 100) -> None:
+        super().__init__(store, console=console, width=width)
+        self._snapshots: _Snapshots | None = None
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _event_pairs(self) -> list[tuple[ItemRecord, Event]]:
+        """Every error or message event that arrived, oldest first, with its decoded model."""
+        pairs: list[tuple[ItemRecord, Event]] = []
+        with self._read() as store:
+            records = store.items(Query(limit=None, types=["event"]), oldest_first=True)
+            parsed: dict[int, Envelope | None] = {}
+            for record in records:
+                if record.envelope_id not in parsed:
+                    stored = store.envelope(record.envelope_id)
+                    try:
+                        parsed[record.envelope_id] = parse(stored.raw) if stored else None
+                    except EnvelopeError:
+                        parsed[record.envelope_id] = None
+                envelope = parsed[record.envelope_id]
+                if envelope is None or record.index >= len(envelope.items):
+                    continue
+                try:
+                    model = decode_item(envelope.items[record.index])
+                except ModelError:
+                    continue
+                if isinstance(model, Event):
+                    pairs.append((record, model))
+        return pairs
+
+    @property
+    def events(self) -> list[Event]:
+        """The error and message events that arrived (decoded models), oldest first."""
+        return [event for _, event in self._event_pairs()]
+
+    def payload(self, item: ItemRecord) -> Item:
+        """The stored envelope item of a record, payload bytes exactly as sent."""
+        with self._read() as store:
+            stored = store.envelope(item.envelope_id)
+        assert stored is not None, f"item #{item.id}'s envelope is no longer stored"
+        return parse(stored.raw).items[item.index]
+
+    def describe(self) -> str:
+        """What arrived, one line per item: type, level, title, culprit."""
+        with self._read() as store:
+            items = store.items(Query(limit=None), oldest_first=True)
+            issues = {i.id: i for i in store.issues(Query(limit=None))}
+            rejected = store.stats()["rejected"]
+        lines = []
+        for item in items[:_LISTED]:
+            issue = issues.get(item.issue_id) if item.issue_id is not None else None
+            culprit = issue.culprit if issue is not None else None
+            lines.append(
+                f"  {item.type:<12} {item.level or '':<8} {_one_line(item.title):<50}"
+                f"  {_one_line(culprit, 40)}".rstrip()
+            )
+        if len(items) > _LISTED:
+            lines.append(f"  … and {len(items) - _LISTED} more")
+        noun = "item" if len(items) == 1 else "items"
+        head = f"{len(items)} {noun} arrived" + (":" if items else " (nothing)")
+        if rejected:
+            head += f" ({rejected} request(s) refused: see `devsentry rejected`)"
+        return "\n".join([head, *lines])
+
+    # -- waiting ----------------------------------------------------------------------------
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every envelope the server acknowledged is indexed (items, issues).
+
+        SDKs get their answer once an envelope is committed; indexing follows a moment
+        later. After `sentry_sdk.flush()` and `settle()`, what the app sent is all visible.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._read() as store:
+                if store.fully_indexed():
+                    return
+            if time.monotonic() > deadline:
+                raise WaitTimeout(f"the store was not fully indexed within {timeout:.0f}s")
+            time.sleep(0.01)
+
+    def _poll(self, find: Callable[[], Any], timeout: float, want: str) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = find()
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise WaitTimeout(f"waited {timeout:g}s for {want}. {self.describe()}")
+            time.sleep(0.02)
+
+    def wait_for(
+        self,
+        type: str | None = None,
+        *,
+        count: int = 1,
+        predicate: Callable[[ItemRecord], bool] | None = None,
+        timeout: float = 10.0,
+    ) -> list[ItemRecord]:
+        """Poll until `count` items (of `type`, matching `predicate`) arrived; return them all.
+
+        On timeout, fails with a message listing every item that did arrive.
+        """
+
+        def find() -> list[ItemRecord]:
+            items = self.items(types=[type] if type else ())
+            matching = [i for i in items if predicate is None or predicate(i)]
+            return matching if len(matching) >= count else []
+
+        what = f"{count} {type or 'item'}{'' if count == 1 else 's'}"
+        result: list[ItemRecord] = self._poll(
+            find, timeout, what + (" matching the predicate" if predicate else "")
+        )
+        return result
+
+    # -- assertions -------------------------------------------------------------------------
+
+    def assert_error(
+        self,
+        type: str | None = None,
+        value_contains: str | None = None,
+        *,
+        timeout: float = 5.0,
+    ) -> Event:
+        """Wait for an error event (an exception, or level error/fatal) and return it.
+
+        `type` matches any exception of the chain by name (`ValueError`) or qualified name
+        (`builtins.ValueError`); `value_contains` a substring of that exception's value.
+        """
+
+        def matches(event: Event) -> bool:
+            if type is None and value_contains is None:
+                return bool(event.exceptions) or event.level_name in ("error", "fatal")
+            return any(
+                (type is None or type in (exc.type, f"{exc.module}.{exc.type}"))
+                and (value_contains is None or value_contains in (exc.value or ""))
+                for exc in event.exceptions
+            )
+
+        want = "an error event"
+        if type is not None:
+            want += f" with an exception of type {type!r}"
+        if value_contains is not None:
+            want += f" whose value contains {value_contains!r}"
+        return self._assert_event(matches, want, timeout)
+
+    def assert_message(
+        self, contains: str | None = None, *, level: str | None = None, timeout: float = 5.0
+    ) -> Event:
+        """Wait for a message event (no exception) containing `contains`, at `level`."""
+
+        def matches(event: Event) -> bool:
+            if event.exceptions:
+                return False
+            text = event.message_text
+            return (
+                text is not None
+                and (contains is None or contains in text)
+                and (level is None or event.level_name == level.lower())
+            )
+
+        want = "a message event"
+        if contains is not None:
+            want += f" containing {contains!r}"
+        if level is not None:
+            want += f" at level {level!r}"
+        return self._assert_event(matches, want, timeout)
+
+    def _assert_event(self, matches: Callable[[Event], bool], want: str, timeout: float) -> Event:
+        def find() -> Event | None:
+            return next((e for _, e in self._event_pairs() if matches(e)), None)
+
+        try:
+            event: Event = self._poll(find, timeout, want)
+        except WaitTimeout as exc:
+            raise AssertionError(f"expected {want}; {exc}") from None
+        return event
+
+    def assert_no_errors(self, timeout: float = 10.0) -> None:
+        """Fail if any error event arrived (call `sentry_sdk.flush()` first: what the SDK
+        still holds has not arrived). Waits for indexing to finish before it looks."""
+        self.settle(timeout)
+        errors = [
+            e for _, e in self._event_pairs() if e.exceptions or e.level_name in ("error", "fatal")
+        ]
+        if errors:
+            lines = [
+                f"  {_one_line(self._title(e))}  {_one_line(culprit_for(e), 40)}".rstrip()
+                for e in errors[:_LISTED]
+            ]
+            raise AssertionError(
+                f"expected no errors, but {len(errors)} arrived:\n" + "\n".join(lines)
+            )
+
+    @staticmethod
+    def _title(event: Event) -> str:
+        from devsentry.grouping import title_for
+
+        return title_for(event)
+
+    # -- changing ---------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Forget everything that arrived (store and console output); the DSN stays valid.
+
+        Runs on the server's loop, between requests: indexing is finished and restarted
+        around the wipe, so envelope ids starting again at 1 are indexed like the first ones.
+        """
+        import asyncio
+
+        assert self.server is not None, "server not started"
+        pipeline = self.server.pipeline
+
+        async def wipe() -> None:
+            from devsentry.indexer import Indexer
+
+            await pipeline.indexer.stop()
+            with Store(self.store_path) as store:
+                store.clear()
+            pipeline.indexer = Indexer(pipeline.writer, pipeline.indexer.sinks)
+            await pipeline.indexer.start()
+
+        asyncio.run_coroutine_threadsafe(wipe(), self._loop).result(timeout=30)
+        self._output.seek(0)
+        self._output.truncate()
+
+    def replay(
+        self,
+        *paths: str | Path,
+        project: int | str = 1,
+        refresh: bool = False,
+        check: bool = True,
+    ) -> Any:
+        """Send `.envelope` files (paths, directories or globs) to this server over HTTP, as
+        `devsentry replay --to DSN` does, and wait until they are indexed.
+
+        Returns the `replay.Summary`. With `check` (the default), a refused or unreadable
+        file fails the test with the list of answers.
+        """
+        from devsentry.replay import Target, replay_sync
+
+        summary = replay_sync(paths, Target.parse(self.dsn_for(int(project))), refresh_ids=refresh)
+        if check and not summary.ok:
+            bad = [f"  {a.path}: {a.outcome} {a.detail or ''}".rstrip() for a in summary.answers]
+            raise ReplayFailed(summary.line() + "\n" + "\n".join(bad))
+        self.settle()
+        return summary
+
+    # -- snapshots --------------------------------------------------------------------------
+
+    def assert_snapshot(self, value: Any, name: str | None = None) -> None:
+        """Compare `value` with the test's golden JSON file after normalizing what changes
+        between runs (ids, times, durations, versions, paths, ports, addresses).
+
+        `value` is a stored item (`wait_for(...)[0]`: its payload exactly as sent), an
+        `Event` or other model, an envelope `Item`, or plain JSON data. Golden files live in
+        `__snapshots__/<test module>/<test>[-name].json` beside the test; a missing one is
+        written (and the test fails once), `--devsentry-update-snapshots` rewrites them.
+        """
+        from devsentry.snapshot import check, normalize
+
+        if self._snapshots is None:
+            raise RuntimeError("assert_snapshot needs the devsentry pytest fixture")
+        data = self._snapshot_data(value)
+        replacements = {self.url: "http://<devsentry>", str(self.store_path.parent): "<store>"}
+        check(
+            self._snapshots.next_path(name),
+            normalize(data, replacements),
+            update=self._snapshots.update,
+            hint="Run pytest with --devsentry-update-snapshots to accept the new output.",
+        )
+
+    def _snapshot_data(self, value: Any) -> Any:
+        if isinstance(value, ItemRecord):
+            value = self.payload(value)
+        if isinstance(value, Item):
+            return value.payload_view()
+        if isinstance(value, Envelope):
+            return value.to_dict()
+        if isinstance(value, msgspec.Struct):
+            return msgspec.json.decode(msgspec.json.encode(value))
+        return msgspec.to_builtins(value)
+
+
+# -- pytest wiring --------------------------------------------------------------------------
+
+_fixture_key = pytest.StashKey[DevSentry]()
+_failed_key = pytest.StashKey[bool]()
+_kept_key = pytest.StashKey[list[tuple[str, Path]]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("devsentry", "devsentry (local Sentry server fixture)")
+    group.addoption(
+        "--devsentry-keep",
+        action="store_true",
+        help="Keep the devsentry store of a failed test and print how to inspect it.",
+    )
+    group.addoption(
+        "--devsentry-update-snapshots",
+        action="store_true",
+        help="Rewrite the golden files of devsentry.assert_snapshot with this run's events.",
+    )
+
+
+def _store_commands(path: Path) -> str:
+    return "\n".join(
+        f"  devsentry {command} --store {path}"
+        for command in ("issues", "events", "show DS-1", "export -o fixtures/")
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """On a failure, add a "devsentry" section to the report: what arrived, and the store."""
+    report: pytest.TestReport = yield
+    server = item.stash.get(_fixture_key, None)
+    if server is None or not report.failed or report.when == "teardown":
+        return report
+    item.stash[_failed_key] = True
+    try:
+        text = server.describe()
+    except Exception as exc:  # the report must not fail because the store cannot be read
+        text = f"(could not read the store: {exc})"
+    if item.config.getoption("devsentry_keep"):
+        text += f"\n\nstore kept: {server.store_path}\n{_store_commands(server.store_path)}"
+    else:
+        text += "\n\n(run with --devsentry-keep to keep this store for inspection)"
+    report.sections.append(("devsentry", text))
+    return report
+
+
+@pytest.fixture
+def devsentry(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DevSentry]:
+    """A real devsentry server on 127.0.0.1 and an ephemeral port, with a fresh store.
+
+    `.dsn` and `.spotlight_url` point SDKs at it; `.events`, `.issues`, `.envelopes`,
+    `.items()` show what arrived; `.wait_for()`, `.assert_error()`, `.assert_message()`,
+    `.assert_no_errors()` and `.assert_snapshot()` check it; `.replay()` feeds fixture files
+    in; `.clear()` forgets. The store is removed after the test unless it failed under
+    `--devsentry-keep`.
+    """
+    directory = tmp_path_factory.mktemp("devsentry")
+    server = DevSentry(directory / "store.db")
+    path = Path(str(request.node.path))
+    server._snapshots = _Snapshots(
+        directory=path.parent / "__snapshots__" / path.stem,
+        stem=request.node.name,
+        update=bool(request.config.getoption("devsentry_update_snapshots")),
+    )
+    server.start()
+    request.node.stash[_fixture_key] = server
+    try:
+        yield server
+    finally:
+        server.stop()
+        del request.node.stash[_fixture_key]
+        keep = request.config.getoption("devsentry_keep")
+        if keep and request.node.stash.get(_failed_key, False):
+            request.config.stash.setdefault(_kept_key, []).append(
+                (request.node.nodeid, server.store_path)
+            )
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    kept = config.stash.get(_kept_key, [])
+    if not kept:
+        return
+    terminalreporter.section("devsentry: stores kept for failed tests")
+    for nodeid, path in kept:
+        terminalreporter.write_line(f"{nodeid}\n  {path}")
+        terminalreporter.write_line(f"  devsentry issues --store {path}")

@@ -1,0 +1,332 @@
+"""Tables for `devsentry issues`, `devsentry events` and `devsentry stats`.
+
+Every row is one line (an issue's culprit is a dim second line under its title, as in Sentry):
+cells are cut with `…`, never wrapped, so a table stays a table at any terminal width. Columns
+that would say the same thing on every row (the project, when there is one) are left out, and a
+footer says how much more matched than was shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import msgspec
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.table import Table
+from rich.text import Text
+
+from devsentry.inspect import Loaded
+from devsentry.outbox import Delivery
+from devsentry.render.items import render_invalid, render_item
+from devsentry.render.layout import badge, block, plural, size
+from devsentry.render.text import safe
+from devsentry.store import IssueRecord, ItemRecord
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "LEVEL_STYLES",
+    "ago",
+    "footer",
+    "level_text",
+    "render_events",
+    "render_issues",
+    "render_stats",
+    "render_stored",
+]
+
+LEVEL_STYLES = {
+    "fatal": "bold magenta",
+    "error": "bold red",
+    "warning": "yellow",
+    "warn": "yellow",
+    "info": "blue",
+    "debug": "dim",
+    "trace": "dim",
+}
+
+
+def _span(delta: float) -> str:
+    for limit, unit, name in (
+        (60, 1, "s"),
+        (3600, 60, "m"),
+        (86400, 3600, "h"),
+        (7 * 86400, 86400, "d"),
+        (35 * 86400, 7 * 86400, "w"),
+    ):
+        if delta < limit:
+            return f"{int(delta // unit)}{name}"
+    return ""
+
+
+def ago(seconds: float | None, now: float | None = None) -> str:
+    """`12s ago`, `3m ago`, `5h ago`, `2d ago`, `3w ago`, else the date (`in 3s`: clock skew)."""
+    if seconds is None:
+        return "-"
+    now = time.time() if now is None else now
+    delta = now - seconds
+    if -1 < delta < 1:
+        return "just now"
+    span = _span(abs(delta))
+    if not span:
+        return time.strftime("%Y-%m-%d", time.localtime(seconds))
+    return f"{span} ago" if delta > 0 else f"in {span}"
+
+
+def level_text(level: str | None) -> Text:
+    if not level:
+        return Text("-", "dim")
+    return safe(level, LEVEL_STYLES.get(level, ""), single_line=True, limit=8)
+
+
+def footer(shown: int, total: int, noun: str, projects: set[str] | None = None) -> Text:
+    """`showing 50 of 1,234 issues — use --limit` when cut, else the count; the one project."""
+    text = Text(
+        f"showing {shown:,} of {total:,} {noun}s" if total > shown else plural(total, noun), "dim"
+    )
+    if projects is not None and len(projects) == 1:
+        text.append(" in project ", "dim")
+        text.append_text(safe(next(iter(projects)), "dim", single_line=True, limit=40))
+    if total > shown:
+        text.append(" — use --limit", "dim")
+    return text
+
+
+class Col(msgspec.Struct, kw_only=True):
+    """A list column: fixed ones are as wide as their widest cell, the flexible one takes the
+    rest; when the terminal is too narrow, columns with the highest `drop` go first."""
+
+    header: str
+    justify: Literal["left", "right"] = "left"
+    style: str = ""
+    flex: bool = False
+    drop: int = 0  # 0: always shown
+    max_width: int = 40
+
+
+class ListTable:
+    """Rows of one-line cells (the flexible column may hold a second, dim line)."""
+
+    GAP = 2
+    FLEX_MIN = 20
+
+    def __init__(
+        self, columns: Sequence[Col], rows: Sequence[Sequence[Text]], *, expand: bool = True
+    ) -> None:
+        self.columns = columns
+        self.rows = rows
+        self.expand = expand  # False: the flexible column is only as wide as its cells
+
+    def _natural(self, index: int) -> int:
+        col = self.columns[index]
+        widest = max(
+            (line.cell_len for row in self.rows for line in row[index].split("\n")), default=0
+        )
+        return min(max(len(col.header), widest), col.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        natural = [self._natural(i) for i in range(len(self.columns))]
+        keep = list(range(len(self.columns)))
+
+        def needed() -> int:
+            fixed = sum(natural[i] for i in keep if not self.columns[i].flex)
+            return fixed + self.FLEX_MIN + self.GAP * (len(keep) - 1)
+
+        while needed() > width and any(self.columns[i].drop for i in keep):
+            keep.remove(max(keep, key=lambda i: self.columns[i].drop))
+        table = Table(
+            box=None,
+            pad_edge=False,
+            padding=(0, self.GAP // 2),
+            header_style="bold dim",
+            expand=self.expand,
+        )
+        for i in keep:
+            col = self.columns[i]
+            table.add_column(
+                col.header,
+                justify=col.justify,
+                style=col.style,
+                no_wrap=True,
+                overflow="ellipsis",
+                ratio=1 if col.flex and self.expand else None,
+                width=None if col.flex else natural[i],
+            )
+        for row in self.rows:
+            table.add_row(*(row[i] for i in keep))
+        yield table
+
+
+def _cell(value: object, style: str = "", limit: int = 300) -> Text:
+    return safe(value, style, single_line=True, limit=limit)
+
+
+def render_issues(
+    issues: Sequence[IssueRecord], total: int, now: float | None = None
+) -> RenderableType:
+    """The grouped list: id, level, title over culprit, events, users, seen, project."""
+    if not issues:
+        return Text("no issues" + (" match" if total else ""), "dim")
+    now = time.time() if now is None else now
+    names = {i.project for i in issues}
+    columns = [
+        Col(header="ID", style="bold"),
+        Col(header="LEVEL", drop=2),
+        Col(header="ISSUE", flex=True),
+        Col(header="EVENTS", justify="right"),
+        Col(header="USERS", justify="right", drop=3),
+        Col(header="FIRST SEEN", justify="right", drop=4),
+        Col(header="LAST SEEN", justify="right", drop=1),
+    ]
+    if len(names) > 1:
+        columns.append(Col(header="PROJECT", style="dim", drop=5, max_width=16))
+    rows = []
+    for issue in issues:
+        title = _cell(issue.title, "bold")
+        if issue.culprit:
+            title.append("\n")
+            title.append_text(_cell(issue.culprit, "dim"))
+        rows.append(
+            [
+                Text(issue.short_id),
+                level_text(issue.level),
+                title,
+                Text(f"{issue.count:,}"),
+                Text(f"{issue.users:,}"),
+                Text(ago(issue.first_seen, now)),
+                Text(ago(issue.last_seen, now)),
+                _cell(issue.project, limit=40),
+            ]
+        )
+    return Group(ListTable(columns, rows), footer(len(issues), total, "issue", names))
+
+
+def render_events(
+    items: Sequence[ItemRecord], total: int, now: float | None = None
+) -> RenderableType:
+    """Every stored item, newest first: row id, when, type, level, title, issue, event id."""
+    if not items:
+        return Text("no items" + (" match" if total else ""), "dim")
+    now = time.time() if now is None else now
+    names = {i.project for i in items}
+    columns = [
+        Col(header="ID", style="bold", justify="right"),
+        Col(header="RECEIVED", justify="right", drop=2),
+        Col(header="TYPE", style="cyan", max_width=16),
+        Col(header="LEVEL", drop=3),
+        Col(header="TITLE", flex=True),
+        Col(header="ISSUE", drop=1),
+        Col(header="EVENT ID", style="dim", drop=4),
+    ]
+    if len(names) > 1:
+        columns.append(Col(header="PROJECT", style="dim", drop=5, max_width=16))
+    rows = []
+    for item in items:
+        title = _cell(item.title or "")
+        if item.error:
+            title = Text.assemble(("invalid: ", "red"), _cell(item.error, "red"))
+        rows.append(
+            [
+                Text(f"#{item.id}"),
+                Text(ago(item.received, now)),
+                _cell(item.type, limit=30),
+                level_text(item.level),
+                title,
+                Text(f"DS-{item.issue_id}" if item.issue_id is not None else ""),
+                _cell((item.event_id or "")[:8]),
+                _cell(item.project, limit=40),
+            ]
+        )
+    return Group(ListTable(columns, rows), footer(len(items), total, "item", names))
+
+
+def _counts(title: str, unit: str, counts: Mapping[str, int]) -> ListTable:
+    columns = [Col(header=title, flex=True), Col(header=unit, justify="right")]
+    rows = [[_cell(k, limit=60), Text(f"{n:,}")] for k, n in counts.items()]
+    return ListTable(columns, rows, expand=False)
+
+
+def render_stats(stats: Mapping[str, Any], now: float | None = None) -> RenderableType:
+    """What the store holds: totals, then counts by item type and by project."""
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("Store", safe(stats["path"]))
+    facts.add_row("Size", size(int(stats["size"])))
+    for key in ("envelopes", "items", "issues"):
+        facts.add_row(key.capitalize(), f"{int(stats[key]):,}")
+    rejected = int(stats["rejected"])
+    facts.add_row("Rejected", Text(f"{rejected:,} requests", "red" if rejected else ""))
+    if stats.get("oldest"):
+        facts.add_row("Received", f"{stats['oldest']} … {stats['newest']}")
+    parts: list[RenderableType] = [facts]
+    if stats["by_type"]:
+        parts += [Text(), _counts("TYPE", "ITEMS", stats["by_type"])]
+    if stats["by_project"]:
+        parts += [Text(), _counts("PROJECT", "ENVELOPES", stats["by_project"])]
+    return Group(*parts)
+
+
+def render_stored(loaded: Loaded) -> RenderableType:
+    """A stored item as serve's live console shows it (for `tail`); a view bug costs one item."""
+    if loaded.item is None:
+        return render_invalid_record(loaded)
+    try:
+        return render_item(loaded.item, loaded.model, loaded.meta)
+    except Exception as exc:
+        log.exception("could not render a %s item", loaded.record.type)
+        loaded.meta.error = f"{exc!r} (a devsentry bug: the item is stored as sent)"
+        return render_invalid(loaded.item, loaded.meta, failed="show")
+
+
+def render_invalid_record(loaded: Loaded) -> RenderableType:
+    """An item whose envelope is gone (pruned): only the stored row is left to show."""
+    meta = loaded.meta
+    head = Text.assemble(
+        safe(loaded.record.title or loaded.record.type, single_line=True, limit=200),
+        ("  ", ""),
+        safe(meta.error or "", "red", single_line=True),
+    )
+    return block(meta, badge("GONE", "dim"), head)
+
+
+_STATE_STYLE = {
+    "pending": "yellow",
+    "rate_limited": "magenta",
+    "delivered": "green",
+    "failed": "bold red",
+    "dropped": "dim",
+}
+
+
+def render_outbox(rows: Sequence[Delivery], counts: Mapping[str, int]) -> RenderableType:
+    """The forwarding outbox: each envelope's state, attempts, last answer, next try."""
+    table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+    table.add_column("ENVELOPE", no_wrap=True, justify="right")
+    table.add_column("STATE", no_wrap=True)
+    table.add_column("TRIES", justify="right", no_wrap=True)
+    table.add_column("ANSWER", ratio=1, overflow="ellipsis", no_wrap=True)
+    table.add_column("NEXT", no_wrap=True)
+    table.add_column("UPDATED", no_wrap=True)
+    now = time.time()
+    for row in rows:
+        waiting = row.state in ("pending", "rate_limited")
+        answer = f"{row.status} " if row.status else ""
+        table.add_row(
+            f"#{row.envelope_id}",
+            Text(row.state.replace("_", "-"), style=_STATE_STYLE.get(row.state, "")),
+            str(row.attempts),
+            safe(f"{answer}{row.detail or ''}", single_line=True),
+            _next_try(row.next_attempt - now) if waiting else "",
+            ago(row.updated, now),
+        )
+    summary = " · ".join(f"{n:,} {state.replace('_', '-')}" for state, n in sorted(counts.items()))
+    return Group(table, Text(summary or "the outbox is empty", style="dim"))
+
+
+def _next_try(seconds: float) -> str:
+    return f"in {_span(seconds)}" if seconds > 0.5 else "now"

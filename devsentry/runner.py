@@ -1,0 +1,284 @@
+"""`devsentry run -- CMD …`: run a command with its Sentry traffic sent to devsentry.
+
+The command gets an environment pointing at devsentry — `SENTRY_DSN` (or `SENTRY_SPOTLIGHT`)
+at a `devsentry serve`, or with `--intercept` the proxy and CA variables of a `devsentry
+intercept`, so the app keeps its own DSN. An already running devsentry on the port is used
+(its console shows what arrives); otherwise one is started in this process, on a thread of
+its own, for the command's lifetime, and its live console writes to stderr so the command's
+stdout stays its own. The command's exit status is passed through; Ctrl-C reaches the
+command first, and devsentry shuts down after it has exited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, Generic, TypeVar
+
+__all__ = ["Background", "RunError", "Target", "probe_intercept", "probe_server", "run_command"]
+
+T = TypeVar("T")
+
+_PROBE_TIMEOUT = 2.0
+
+
+class RunError(Exception):
+    """The environment for the command cannot be set up (a port taken by something else…)."""
+
+
+@dataclass
+class Target:
+    """Where the command's Sentry traffic goes: its environment, and a line saying so."""
+
+    env: dict[str, str]
+    description: str
+    started: Background[Any] | None = field(default=None, repr=False)
+
+
+# -- is devsentry already running? -----------------------------------------------------------
+
+
+def _get_json(url: str, proxy: str | None) -> Any | None:
+    """GET `url` (through `proxy`, or directly ignoring proxy variables); None if refused."""
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({"http": proxy} if proxy else {})
+    )
+    try:
+        with opener.open(url, timeout=_PROBE_TIMEOUT) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return {"status": exc.code}
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, ConnectionRefusedError):
+            return None
+        return {"status": str(exc.reason)}
+    except ConnectionRefusedError:
+        return None
+    except (OSError, ValueError) as exc:
+        return {"status": str(exc)}
+
+
+def probe_server(port: int) -> bool:
+    """True if `devsentry serve` answers on 127.0.0.1:`port`, False if nothing listens.
+
+    Raises `RunError` when something else has the port.
+    """
+    answer = _get_json(f"http://127.0.0.1:{port}/health", None)
+    if answer is None:
+        return False
+    if isinstance(answer, dict) and answer.get("status") == "ok" and "version" in answer:
+        return True
+    raise RunError(f"port {port} is in use by something that is not devsentry; pick --port")
+
+
+def probe_intercept(host: str, port: int) -> dict[str, Any] | None:
+    """What a `devsentry intercept` on `host:port` says about itself, or None if nothing
+    listens. Raises `RunError` when something else has the port."""
+    from devsentry.addon import PROBE_HOST
+
+    connect = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    answer = _get_json(f"http://{PROBE_HOST}/health", f"http://{connect}:{port}")
+    if answer is None:
+        return None
+    if isinstance(answer, dict) and answer.get("service") == "devsentry-intercept":
+        return answer
+    raise RunError(
+        f"port {port} is in use by something that is not devsentry intercept; pick --listen-port"
+    )
+
+
+# -- a devsentry for the command's lifetime --------------------------------------------------
+
+
+class Background(Generic[T]):
+    """An async context manager entered on its own event loop, in a daemon thread.
+
+    `start()` returns what the context manager yields (the server, the proxy) once it is
+    up, or raises what stopped it; `stop()` leaves the context — draining the console and
+    committing the store — and waits for the thread.
+    """
+
+    def __init__(self, factory: Callable[[], AbstractAsyncContextManager[T]], name: str) -> None:
+        self._factory = factory
+        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._value: T | None = None
+        self._error: BaseException | None = None
+
+    def start(self, timeout: float = 30.0) -> T:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RunError(f"{self._thread.name} did not start within {timeout:.0f} s")
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self._loop is not None and self._stop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already ended
+                self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+    def _main(self) -> None:
+        asyncio.run(self._run())
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        try:
+            async with self._factory() as value:
+                self._value = value
+                self._ready.set()
+                await self._stop.wait()
+        except BaseException as exc:  # reported by start(), never lost in the thread
+            self._error = exc
+        finally:
+            self._ready.set()
+
+
+# -- the command -----------------------------------------------------------------------------
+
+
+def run_command(argv: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run `argv` with `env`, forwarding signals; its exit status (128+N if killed by N).
+
+    Ctrl-C in a terminal reaches the whole foreground process group, so the command already
+    has it and it is not sent again (a second Ctrl-C is). A SIGINT sent to devsentry alone —
+    not from the terminal, e.g. `kill -INT` or a supervisor — is forwarded, as are SIGTERM
+    and SIGHUP. devsentry itself waits for the command either way.
+    """
+    try:
+        proc = subprocess.Popen(list(argv), env=dict(env))
+    except OSError as exc:
+        raise RunError(f"cannot run {argv[0]!r}: {exc.strerror or exc}") from None
+    interrupts = 0
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        nonlocal interrupts
+        if signum == signal.SIGINT:
+            interrupts += 1
+            if interrupts == 1 and _terminal_foreground():
+                return  # the terminal sent it to the command too
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signum)
+
+    with _handling((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), forward):
+        while True:
+            try:
+                code = proc.wait()
+                break
+            except KeyboardInterrupt:  # pragma: no cover - the handler replaces it
+                continue
+    return 128 - code if code < 0 else code
+
+
+def _terminal_foreground() -> bool:
+    """True if this process's group is the foreground group of a controlling terminal."""
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        try:
+            fd = stream.fileno()
+            if os.isatty(fd):
+                return os.tcgetpgrp(fd) == os.getpgrp()
+        except (OSError, ValueError, AttributeError):
+            continue
+    return False
+
+
+@contextlib.contextmanager
+def _handling(
+    signums: Sequence[int], handler: Callable[[int, FrameType | None], None]
+) -> Iterator[None]:
+    previous = {signum: signal.signal(signum, handler) for signum in signums}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+# -- where the traffic goes ------------------------------------------------------------------
+
+
+def serve_target(port: int, store: Path, console: Any, *, spotlight: bool = False) -> Target:
+    """`SENTRY_DSN` (or `SENTRY_SPOTLIGHT`) for a `devsentry serve` on `port`: the running
+    one, or one started here (`port` 0: always started here, on a free port).
+
+    Only one of the two variables: an SDK given both sends every envelope to each, and
+    devsentry would store everything twice.
+    """
+    from devsentry.dsn import Dsn
+    from devsentry.service import make_sinks, serving
+
+    started: Background[Any] | None = None
+    if port and probe_server(port):
+        base = f"http://127.0.0.1:{port}"
+        where = f"the devsentry already serving on {base} (its console shows what arrives)"
+    else:
+        started = Background(
+            lambda: serving(store, host="127.0.0.1", port=port, sinks=make_sinks(console)),
+            "devsentry-serve",
+        )
+        try:
+            base = started.start().base_url
+        except OSError as exc:
+            raise RunError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+        where = f"devsentry on {base} until the command exits, storing in {store}"
+    host, _, bound = base.removeprefix("http://").rpartition(":")
+    dsn = str(
+        Dsn(scheme="http", public_key="devsentry", host=host, port=int(bound), project_id="1")
+    )
+    if spotlight:
+        return Target({"SENTRY_SPOTLIGHT": f"{base}/stream"}, f"Spotlight → {where}", started)
+    return Target({"SENTRY_DSN": dsn}, f"SENTRY_DSN={dsn} → {where}", started)
+
+
+def intercept_target(
+    host: str,
+    port: int,
+    confdir: Path,
+    store: Path,
+    console: Any,
+    on_warning: Callable[[str], None] | None = None,
+) -> Target:
+    """Proxy and CA variables for a `devsentry intercept` on `host:port`: the running one
+    (it names its CA), or one started here (`port` 0: always started here)."""
+    from devsentry.intercept import intercepting, proxy_env
+    from devsentry.service import make_sinks
+
+    info = probe_intercept(host, port) if port else None
+    if info is not None:
+        connect = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        url = f"http://{connect}:{port}"
+        env = proxy_env(url, Path(info["ca_cert"]))
+        where = f"the devsentry intercept already running on {url} (its console shows it)"
+        return Target(env, f"proxy {url} → {where}")
+    started: Background[Any] = Background(
+        lambda: intercepting(
+            store,
+            host=host,
+            port=port,
+            confdir=confdir,
+            sinks=make_sinks(console),
+            on_warning=on_warning,
+        ),
+        "devsentry-intercept",
+    )
+    proxy = started.start()
+    where = f"devsentry intercept until the command exits, storing in {store}"
+    return Target(proxy.env(), f"proxy {proxy.url} (CA {proxy.ca_cert}) → {where}", started)

@@ -1,0 +1,123 @@
+"""Render the README's pictures of `devsentry issues`, `show`, `events` and `tail` as SVG.
+
+Every recorded fixture is POSTed to a real `LocalServer` with a temporary store, then the same
+library calls and renderers the commands use draw into a recording 100-column console, which
+is exported to `docs/images/*.svg`. Re-run after changing a view:
+
+    .venv/bin/python scripts/render_readme_images.py
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from devsentry.envelope import parse  # noqa: E402
+from devsentry.inspect import Loader, issue_page, item_page, load_detail, parse_ref  # noqa: E402
+from devsentry.render.detail import render_detail  # noqa: E402
+from devsentry.render.lists import render_events, render_issues, render_stored  # noqa: E402
+from devsentry.store import Query, Store  # noqa: E402
+from devsentry.testing import LocalServer  # noqa: E402
+
+FIXTURES = ROOT / "fixtures"
+IMAGES = ROOT / "docs" / "images"
+WIDTH = 100
+
+
+def ingest(store: Path) -> None:
+    """POST every fixture envelope to a real server on port 0, as an SDK would."""
+    bodies = [f.read_bytes() for f in sorted(FIXTURES.glob("*/*.envelope"))]
+    with LocalServer(store, console=False) as server:
+        for body in bodies:
+            request = urllib.request.Request(
+                f"{server.url}/api/1/envelope/", data=body, method="POST"
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+        server.wait_for(count=sum(len(parse(b).items) for b in bodies))
+
+
+def picture(name: str, title: str, draw: Callable[[Console], None]) -> Path:
+    console = Console(
+        file=io.StringIO(),
+        record=True,
+        width=WIDTH,
+        force_terminal=True,
+        color_system="truecolor",
+        highlight=False,
+        emoji=False,
+    )
+    draw(console)
+    path = IMAGES / f"{name}.svg"
+    path.write_text(console.export_svg(title=title), encoding="utf-8")
+    return path
+
+
+def event_id(fixture: str) -> str:
+    value = parse((FIXTURES / fixture).read_bytes()).event_id
+    assert value is not None, fixture
+    return value
+
+
+def main() -> None:
+    os.environ["TZ"] = "UTC"  # the live views print wall-clock times: make them the same anywhere
+    time.tzset()
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "store.db"
+        ingest(path)
+        with Store(path, readonly=True) as store:
+            issues = issue_page(store, Query(limit=50))
+            recent = item_page(store, Query(limit=15))
+            error = load_detail(store, parse_ref(event_id("python/error_chained.envelope")))
+            trace = load_detail(store, parse_ref(event_id("python/transaction_profile.envelope")))
+            loader = Loader(store)
+            stream = [
+                loader.load(r)
+                for r in store.items(Query(types=["log", "event", "transaction"], limit=6))
+            ]
+            stream.reverse()
+            written = [
+                picture(
+                    "issues",
+                    "devsentry issues",
+                    lambda c: c.print(render_issues(issues.rows, issues.total)),
+                ),
+                picture(
+                    "show-error",
+                    f"devsentry show {(error.record.event_id or '')[:8]}",
+                    lambda c: c.print(render_detail(error)),
+                ),
+                picture(
+                    "show-transaction",
+                    f"devsentry show #{trace.record.id}",
+                    lambda c: c.print(render_detail(trace)),
+                ),
+                picture(
+                    "events",
+                    "devsentry events --limit 15",
+                    lambda c: c.print(render_events(recent.rows, recent.total)),
+                ),
+                picture(
+                    "tail",
+                    "devsentry tail -n 6 --type log --type event --type transaction",
+                    lambda c: c.print(*(render_stored(loaded) for loaded in stream)),
+                ),
+            ]
+    for path in written:
+        print(path.relative_to(ROOT))
+
+
+if __name__ == "__main__":
+    main()
