@@ -543,12 +543,14 @@ def events(query: Query, store_path: Path | None, as_json: bool) -> None:
     The first column is the item's id: `devsentry show #<id>` shows it in full.
     """
     from devsentry.inspect import item_json, item_page
+    from devsentry.outbox import Outbox
     from devsentry.render.lists import render_events
 
     with reading(store_path) as store:
         page = item_page(store, query)
+        forwards = Outbox(store).states([i.envelope_id for i in page.rows])
     if as_json:
-        print_json([item_json(i) for i in page.rows])
+        print_json([item_json(i, forwards.get(i.envelope_id)) for i in page.rows])
     else:
         make_console().print(render_events(page.rows, page.total))
 
@@ -573,6 +575,7 @@ def tail(query: Query, count: int | None, store_path: Path | None, as_json: bool
     Starts at the newest item; --since or -n first shows what arrived before. Ctrl-C stops.
     """
     from devsentry.inspect import Loader, follow, item_json, tail_backlog
+    from devsentry.outbox import Outbox
     from devsentry.render.lists import render_stored
 
     console = make_console()
@@ -583,7 +586,8 @@ def tail(query: Query, count: int | None, store_path: Path | None, as_json: bool
             loader = Loader(store)
             for record in itertools.chain(backlog, follow(store, live, after)):
                 if as_json:
-                    print_json(item_json(record), pretty=False)
+                    forward = Outbox(store).get(record.envelope_id)
+                    print_json(item_json(record, forward), pretty=False)
                 else:
                     console.print(render_stored(loader.load(record)))
     except KeyboardInterrupt:
@@ -863,6 +867,265 @@ def replay_command(
         click.echo(summary.line())
     if not summary.ok:
         sys.exit(ExitStatus.ERROR)
+
+
+# -- intercepting with mitmproxy -------------------------------------------------------------
+
+
+def listen_options(func: F) -> F:
+    """`--listen-host`, `--listen-port` and `--confdir` of the intercepting proxy."""
+    func = click.option(
+        "--confdir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("~/.mitmproxy"),
+        show_default=True,
+        envvar="DEVSENTRY_CONFDIR",
+        show_envvar=True,
+        help="mitmproxy's configuration directory; its CA, mitmproxy-ca-cert.pem, is created "
+        "there on first start.",
+    )(func)
+    func = click.option(
+        "--listen-port",
+        default=8080,
+        show_default=True,
+        type=click.IntRange(0, 65535),
+        envvar="DEVSENTRY_LISTEN_PORT",
+        show_envvar=True,
+        help="Port of the intercepting proxy; 0 picks one.",
+    )(func)
+    return click.option(
+        "--listen-host",
+        default="127.0.0.1",
+        show_default=True,
+        envvar="DEVSENTRY_LISTEN_HOST",
+        show_envvar=True,
+        help="Address of the intercepting proxy. Use 0.0.0.0 to accept other machines.",
+    )(func)
+
+
+@cli.command()
+@listen_options
+@click.option(
+    "--sentry-host",
+    "sentry_hosts",
+    multiple=True,
+    metavar="PATTERN",
+    help="Also record the ingest routes of this host (a self-hosted Sentry), a name or an "
+    "fnmatch pattern; repeatable. sentry.io and *.sentry.io always are, and so is any host "
+    "when the request carries Sentry auth.",
+)
+@store_option
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    envvar="DEVSENTRY_QUIET",
+    help="Do not print items as they arrive.",
+)
+def intercept(
+    listen_host: str,
+    listen_port: int,
+    confdir: Path,
+    sentry_hosts: tuple[str, ...],
+    store_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Record an app's Sentry traffic through mitmproxy, without changing its DSN.
+
+    Runs mitmproxy as an HTTP(S) proxy. Requests to Sentry's ingest routes are stored and
+    answered here, as Sentry would answer them, so nothing leaves the machine and no
+    network is needed; all other traffic passes through untouched. The app needs the proxy
+    variables and mitmproxy's CA, which this prints (or use `devsentry run --intercept`).
+    """
+    from rich.text import Text
+
+    from devsentry.intercept import InterceptError, intercepting
+    from devsentry.service import make_sinks
+
+    console = make_console()
+    path = resolve_store(store_path)
+
+    def warn(message: str) -> None:
+        console.print(Text("mitmproxy: " + message, style="yellow"))
+
+    async def run() -> None:
+        async with intercepting(
+            path,
+            host=listen_host,
+            port=listen_port,
+            confdir=confdir,
+            sinks=make_sinks(None if quiet else console),
+            hosts=sentry_hosts,
+            on_warning=warn,
+        ) as proxy:
+            print_intercept_banner(console, proxy, sentry_hosts)
+            stop = asyncio.Event()
+            # SIGTERM stops as cleanly as Ctrl-C, as for `serve`.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+            await stop.wait()
+
+    try:
+        asyncio.run(run())
+    except InterceptError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:  # after a clean shutdown; click would make it "Aborted!", 1
+        sys.exit(ExitStatus.INTERRUPTED)
+
+
+def print_intercept_banner(console: Any, proxy: Any, hosts: tuple[str, ...]) -> None:
+    """Where the proxy listens, and the exact variables that send an app through it."""
+    from mitmproxy.version import VERSION
+    from rich.table import Table
+    from rich.text import Text
+
+    from devsentry.addon import DEFAULT_HOSTS
+
+    env = proxy.env()
+    ca = str(proxy.ca_cert)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    recorded = ", ".join((*DEFAULT_HOSTS, *hosts))
+    grid.add_row(
+        "Records",
+        Text.assemble(
+            f"Sentry ingest requests to {recorded}, or with Sentry auth to any host; ",
+            ("answered here, nothing is forwarded", "green"),
+        ),
+    )
+    grid.add_row("CA", Text(ca))
+    grid.add_row("Store", Text(str(proxy.store)))
+    console.print(
+        Text.assemble(
+            ("devsentry ", "bold magenta"),
+            (__version__, "dim"),
+            " intercepting on ",
+            (proxy.url, "bold"),
+            (f"  (mitmproxy {VERSION})", "dim"),
+        )
+    )
+    console.print(grid)
+    proxies = " ".join(f"{k}={env[k]}" for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY"))
+    lines = [
+        ("Send an app through it (its DSN stays as it is), in the app's shell:", "dim"),
+        (f"  export {proxies} http_proxy={env['http_proxy']}", ""),
+        ("  # Python (sentry-sdk, requests):", "dim"),
+        (f"  export SSL_CERT_FILE={ca} REQUESTS_CA_BUNDLE={ca}", ""),
+        ("  # Node (@sentry/node reads only the lowercase https_proxy):", "dim"),
+        (f"  export NODE_EXTRA_CA_CERTS={ca}", ""),
+        ("Or in code:", "dim"),
+        (f'  sentry_sdk.init(..., https_proxy="{proxy.url}", ca_certs="{ca}")', ""),
+        (f'  Sentry.init({{ ..., transportOptions: {{ proxy: "{proxy.url}" }} }})', ""),
+        ("Or let devsentry set it all:  devsentry run --intercept -- python app.py", "dim"),
+        ("Ctrl-C stops.", "dim"),
+    ]
+    for text, style in lines:
+        console.print(Text(text, style=style), soft_wrap=True)
+
+
+@cli.command("addon-path")
+def addon_path() -> None:
+    """Print the path of devsentry's mitmproxy addon, for your own mitmproxy.
+
+    mitmdump -s "$(devsentry addon-path)" records Sentry requests into the default store
+    (--set devsentry_store=PATH for another, --set devsentry_hosts=HOST for a self-hosted
+    Sentry) and answers them locally. Use the mitmdump or mitmproxy installed with
+    devsentry, so the addon can import it.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("devsentry.addon")
+    assert spec is not None and spec.origin is not None
+    click.echo(spec.origin)
+
+
+@cli.command(
+    "run",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.option(
+    "--intercept",
+    "use_proxy",
+    is_flag=True,
+    help="Send the command through `devsentry intercept` (proxy and CA variables) instead of "
+    "setting its DSN, so the app keeps its own.",
+)
+@click.option(
+    "--spotlight",
+    is_flag=True,
+    help="Set SENTRY_SPOTLIGHT instead of SENTRY_DSN: the app keeps its DSN and also sends "
+    "a copy here.",
+)
+@click.option(
+    "--port",
+    default=8969,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    envvar="DEVSENTRY_PORT",
+    show_envvar=True,
+    help="Port of `devsentry serve`: used if one answers there, else one is started there for "
+    "the command; 0 always starts one, on a free port.",
+)
+@listen_options
+@store_option
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    envvar="DEVSENTRY_QUIET",
+    help="Do not print items as they arrive.",
+)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def run_command(
+    use_proxy: bool,
+    spotlight: bool,
+    port: int,
+    listen_host: str,
+    listen_port: int,
+    confdir: Path,
+    store_path: Path | None,
+    quiet: bool,
+    command: tuple[str, ...],
+) -> None:
+    """Run COMMAND with its Sentry traffic going to devsentry: devsentry run -- npm start.
+
+    Sets SENTRY_DSN to a running `devsentry serve` (or one started for the command's
+    lifetime); with --intercept, the proxy and CA variables of a running `devsentry
+    intercept` (or one started for the command). Items are printed on stderr as they
+    arrive. Exits with the command's exit status; Ctrl-C goes to the command first.
+    """
+    from rich.text import Text
+
+    from devsentry.runner import RunError, intercept_target, serve_target
+    from devsentry.runner import run_command as run_child
+
+    if use_proxy and spotlight:
+        raise click.UsageError("--spotlight and --intercept are two different routes; pick one")
+    console = make_console(stderr=True)
+    sink_console = None if quiet else console
+    path = resolve_store(store_path)
+
+    def warn(message: str) -> None:
+        console.print(Text("mitmproxy: " + message, style="yellow"))
+
+    try:
+        if use_proxy:
+            target = intercept_target(listen_host, listen_port, confdir, path, sink_console, warn)
+        else:
+            target = serve_target(port, path, sink_console, spotlight=spotlight)
+    except RunError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:  # before the command started
+        sys.exit(ExitStatus.INTERRUPTED)
+    console.print(Text("devsentry run: " + target.description, style="dim"), soft_wrap=True)
+    try:
+        code = run_child(command, {**os.environ, **target.env})
+    except RunError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if target.started is not None:
+            target.started.stop()
+    sys.exit(code)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ import msgspec
 
 from devsentry.envelope import Envelope, EnvelopeError, Item, parse
 from devsentry.model import Attachment, Model, ModelError, attachment_info, decode_item
+from devsentry.outbox import Delivery, Outbox
 from devsentry.render.layout import ItemMeta
 from devsentry.render.text import clean
 from devsentry.store import EnvelopeRecord, IssueRecord, ItemRecord, Query, Store
@@ -193,7 +194,23 @@ def short_issue(issue_id: int | None) -> str | None:
     return f"DS-{issue_id}" if issue_id is not None else None
 
 
-def item_json(r: ItemRecord) -> dict[str, Any]:
+def forward_json(delivery: Delivery | None) -> dict[str, Any] | None:
+    """An envelope's forwarding state, for `--json` (None when it was not forwarded)."""
+    if delivery is None:
+        return None
+    return {
+        "state": delivery.state,
+        "attempts": delivery.attempts,
+        "status": delivery.status,
+        "detail": delivery.detail,
+        "next_attempt": iso(delivery.next_attempt)
+        if delivery.state in ("pending", "rate_limited")
+        else None,
+        "updated": iso(delivery.updated),
+    }
+
+
+def item_json(r: ItemRecord, forward: Delivery | None = None) -> dict[str, Any]:
     """One stored item as `events --json` and `tail --json` print it."""
     return {
         "id": r.id,
@@ -214,6 +231,7 @@ def item_json(r: ItemRecord) -> dict[str, Any]:
         "issue": short_issue(r.issue_id),
         "envelope_id": r.envelope_id,
         "error": r.error,
+        "forward": forward_json(forward),
     }
 
 
@@ -285,6 +303,7 @@ class Detail(msgspec.Struct, kw_only=True):
     error: str | None = None  # why the payload could not be read
     latest: bool = False  # named by its issue: the issue's latest event
     attachments: list[AttachmentFile] = msgspec.field(default_factory=list)
+    forward: Delivery | None = None  # its envelope's forwarding state, when forwarded
 
     @property
     def meta(self) -> ItemMeta:
@@ -323,6 +342,7 @@ def load_detail(store: Store, ref: Ref) -> Detail:
     """The item `ref` names, its decoded payload, issue and the attachments sent with it."""
     record = _resolve(store, ref)
     detail = Detail(record=record, latest=ref.kind == "issue")
+    detail.forward = Outbox(store).get(record.envelope_id)
     if record.issue_id is not None:
         detail.issue = store.issue(record.issue_id)
     detail.envelope = store.envelope(record.envelope_id)
@@ -358,7 +378,7 @@ def load_detail(store: Store, ref: Ref) -> Detail:
 def show_json(detail: Detail) -> dict[str, Any]:
     """`show --json`: the payload as sent (decoded JSON), with the item, issue and envelope."""
     return {
-        "item": item_json(detail.record),
+        "item": item_json(detail.record, detail.forward),
         "issue": issue_json(detail.issue) if detail.issue is not None else None,
         "envelope": detail.parsed.header if detail.parsed is not None else None,
         "payload": detail.item.payload_view() if detail.item is not None else None,

@@ -111,6 +111,17 @@ class Outbox:
         ).fetchone()
         return Delivery.from_row(row) if row else None
 
+    def states(self, envelope_ids: Sequence[int]) -> dict[int, Delivery]:
+        """The rows of these envelopes (those that were forwarded), by envelope id."""
+        ids = sorted(set(envelope_ids))
+        if not ids:
+            return {}
+        rows = self.store.db.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE envelope_id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+        return {d.envelope_id: d for d in map(Delivery.from_row, rows)}
+
     def counts(self) -> dict[str, int]:
         return dict(self.store.db.execute("SELECT state, count(*) FROM outbox GROUP BY state"))
 

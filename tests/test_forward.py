@@ -209,9 +209,21 @@ def test_400_is_final_and_records_the_detail(tmp_path: Path, upstream: Upstream)
             (row,) = Outbox(store).list()
         assert (row.status, row.detail, row.attempts) == (400, "invalid event envelope", 1)
         local.wait_for_output("invalid event envelope")
-        result = CliRunner().invoke(cli, ["outbox", "--store", str(local.store_path), "--json"])
+        runner = CliRunner()
+        result = runner.invoke(cli, ["outbox", "--store", str(local.store_path), "--json"])
         (listed,) = json.loads(result.output)
         assert listed["state"] == "failed" and listed["status"] == 400
+        # the state is on the item too, in `events --json`, `show --json` and `show`
+        result = runner.invoke(cli, ["events", "--store", str(local.store_path), "--json"])
+        (item,) = json.loads(result.output)
+        assert item["forward"]["state"] == "failed"
+        assert item["forward"]["detail"] == "invalid event envelope"
+        shown = runner.invoke(cli, ["show", str(item["id"]), "--store", str(local.store_path)])
+        assert "forwarded: failed  400 invalid event envelope" in shown.output
+        shown = runner.invoke(
+            cli, ["show", str(item["id"]), "--store", str(local.store_path), "--json"]
+        )
+        assert json.loads(shown.output)["item"]["forward"]["status"] == 400
     assert len(upstream.requests) == 1  # never retried
 
 

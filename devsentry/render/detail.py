@@ -32,6 +32,7 @@ from devsentry.model import (
     Transaction,
     User,
 )
+from devsentry.outbox import Delivery
 from devsentry.render.events import _LEXERS
 from devsentry.render.items import render_invalid, render_item
 from devsentry.render.layout import join, plural, size
@@ -171,7 +172,21 @@ def _heading(detail: Detail, now: float) -> RenderableType:
             style="dim",
         )
     )
+    if detail.forward is not None:
+        lines.append(forward_text(detail.forward))
     return Group(*lines)
+
+
+def forward_text(delivery: Delivery) -> Text:
+    """Where forwarding of this item's envelope stands: state, tries, the upstream's answer."""
+    style = {"delivered": "green", "failed": "red", "dropped": "dim"}.get(delivery.state, "yellow")
+    line = Text.assemble(("forwarded: ", "dim"), (delivery.state.replace("_", "-"), style))
+    answer = f"{delivery.status} " if delivery.status else ""
+    if answer or delivery.detail:
+        line.append("  ")
+        line.append_text(safe(f"{answer}{delivery.detail or ''}", "dim", single_line=True))
+    line.append(f"  ({plural(delivery.attempts, 'attempt')})", "dim")
+    return line
 
 
 # -- errors -------------------------------------------------------------------------------
