@@ -6,12 +6,10 @@ become `click.ClickException`s naming the value at fault; exit codes are `ExitSt
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import itertools
 import os
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,8 +22,7 @@ from devsentry import __version__
 from devsentry.console import make_console
 from devsentry.envelope import DEFAULT_MAX_SIZE, ENCODINGS, EnvelopeError, decompress, parse
 from devsentry.envelope import sniff_encoding as sniff
-from devsentry.inspect import ID_HELP
-from devsentry.status import ExitStatus
+from devsentry.status import ID_HELP, ExitStatus
 
 if TYPE_CHECKING:
     from devsentry.store import Query, Store
@@ -210,6 +207,9 @@ def serve(
     path = resolve_store(store_path)
     policy = forward_policy(forward, forward_types, forward_sample, need_dsn=True)
 
+    import asyncio
+    import signal
+
     async def run() -> None:
         sinks = make_sinks(None if quiet else console)
         async with serving(
@@ -353,7 +353,6 @@ class IssueParam(click.ParamType):
 
 def filter_options(func: F) -> F:
     """The filters `issues`, `events` and `tail` share, folded into one `query` argument."""
-    from devsentry.store import Query
 
     @functools.wraps(func)
     def wrapper(
@@ -366,6 +365,8 @@ def filter_options(func: F) -> F:
         search: str | None,
         **kwargs: Any,
     ) -> Any:
+        from devsentry.store import Query
+
         kwargs["query"] = Query(
             project=project,
             release=release,
@@ -835,6 +836,8 @@ def replay_command(
     fixtures = load(files)
     err = make_console(stderr=True)
 
+    import asyncio
+
     async def run() -> Any:
         if not err.is_terminal:
             return await replay(
@@ -947,6 +950,9 @@ def intercept(
 
     def warn(message: str) -> None:
         console.print(Text("mitmproxy: " + message, style="yellow"))
+
+    import asyncio
+    import signal
 
     async def run() -> None:
         async with intercepting(

@@ -24,6 +24,7 @@ from devsentry.model import Attachment, Model, ModelError, attachment_info, deco
 from devsentry.outbox import Delivery, Outbox
 from devsentry.render.layout import ItemMeta
 from devsentry.render.text import clean
+from devsentry.status import ID_HELP
 from devsentry.store import EnvelopeRecord, IssueRecord, ItemRecord, Query, Store
 
 __all__ = [
@@ -60,14 +61,6 @@ __all__ = [
     "store_stats",
     "tail_backlog",
 ]
-
-#: The id rules, worded once for `devsentry show --help` and the README.
-ID_HELP = (
-    "DS-<n> is an issue (its latest event is shown); #<n>, item:<n> or a plain number is an "
-    "item's row id (the first column of `devsentry events`); 6 or more hex digits are an event "
-    "id or a unique prefix of one (dashes ignored). A plain number of 6+ digits that is no "
-    "item's id is tried as an event id prefix."
-)
 
 
 class InspectError(Exception):
