@@ -373,18 +373,31 @@ def _zlib_raw(body: bytes, limit: int) -> bytes:
     return out
 
 
+#: Brotli 1.2 can cap each call's output; 1.1 (what mitmproxy 11 pins on Python 3.11) cannot.
+_BROTLI_CAPS_OUTPUT = hasattr(brotli.Decompressor(), "can_accept_more_data")
+#: Most output one input byte can produce: a brotli meta-block holds at most 16 MiB, and a
+#: byte can close at most two. Without an output cap, input is fed in slices this keeps safe.
+_BROTLI_MAX_PER_BYTE = 32 * 1024 * 1024
+
+
 def _brotli(body: bytes, limit: int, partial_ok: bool = False) -> bytes:
     d = brotli.Decompressor()
     out = bytearray()
     view = memoryview(body)
-    step = 65536
+    start = 0
     try:
-        for start in range(0, len(body), step):
-            out += d.process(
-                bytes(view[start : start + step]), output_buffer_limit=limit + 1 - len(out)
-            )
-            while len(out) <= limit and not d.can_accept_more_data():
-                out += d.process(b"", output_buffer_limit=limit + 1 - len(out))
+        while start < len(body):
+            if _BROTLI_CAPS_OUTPUT:
+                step = 65536
+                out += d.process(
+                    bytes(view[start : start + step]), output_buffer_limit=limit + 1 - len(out)
+                )
+                while len(out) <= limit and not d.can_accept_more_data():
+                    out += d.process(b"", output_buffer_limit=limit + 1 - len(out))
+            else:  # feed only as much as cannot overshoot the limit by more than one slice
+                step = min(max((limit - len(out)) // _BROTLI_MAX_PER_BYTE, 1), 65536)
+                out += d.process(bytes(view[start : start + step]))
+            start += step
             if len(out) > limit:
                 raise _too_big(limit)
     except brotli.error as exc:

@@ -379,7 +379,10 @@ class Store:
 
     def _insert_envelopes(self, batch: Sequence[NewEnvelope]) -> list[int]:
         # Ids are assigned here, under the write lock, so rows can go in with executemany.
-        (last,) = self.db.execute("SELECT coalesce(max(id), 0) FROM envelopes").fetchone()
+        (last,) = self.db.execute(
+            "SELECT max(coalesce(max(id), 0), coalesce((SELECT value FROM meta"
+            " WHERE key = 'envelope_hwm'), 0)) FROM envelopes"
+        ).fetchone()
         ids = list(range(last + 1, last + 1 + len(batch)))
         self.db.executemany(
             "INSERT INTO envelopes (id, received, project, event_id, transport, client,"
@@ -422,7 +425,10 @@ class Store:
     def _insert_items(self, batch: Sequence[tuple[int, NewEnvelope]]) -> list[list[StoredItem]]:
         """Item rows for a batch; each issue is upserted once however many events it got."""
         db = self.db
-        (last_item,) = db.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()
+        (last_item,) = db.execute(
+            "SELECT max(coalesce(max(id), 0), coalesce((SELECT value FROM meta"
+            " WHERE key = 'item_hwm'), 0)) FROM items"
+        ).fetchone()
         item_rows: list[list[Any]] = []
         issue_of: list[tuple[str, str] | None] = []
         issues: dict[tuple[str, str], _IssueUpdate] = {}
@@ -599,15 +605,19 @@ class Store:
     def clear(self) -> None:
         """Delete everything (the file stays, with its schema)."""
         with self.transaction() as db:
-            for table in (
-                "items",
-                "issue_users",
-                "issues",
-                "envelopes",
-                "rejected",
-                "meta",
-                "outbox",
-            ):
+            # Ids never go back, even across a clear: a running server's indexer and a `tail`
+            # follow them upward. `meta` keeps the high-water marks (and the index position).
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) SELECT 'envelope_hwm',"
+                " max(coalesce(max(id), 0), (SELECT coalesce(max(value), 0) FROM meta"
+                " WHERE key = 'envelope_hwm')) FROM envelopes"
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) SELECT 'item_hwm',"
+                " max(coalesce(max(id), 0), (SELECT coalesce(max(value), 0) FROM meta"
+                " WHERE key = 'item_hwm')) FROM items"
+            )
+            for table in ("items", "issue_users", "issues", "envelopes", "rejected", "outbox"):
                 db.execute(f"DELETE FROM {table}")
         self.db.execute("VACUUM")
 
@@ -774,9 +784,7 @@ class Store:
         envelopes, not items (an event and its attachments are one envelope)."""
         q = q or Query()
         where, args = self._where(q, "items")
-        sql = (
-            f"SELECT envelope_id FROM items{where} GROUP BY envelope_id ORDER BY envelope_id DESC"
-        )
+        sql = f"SELECT envelope_id FROM items{where} GROUP BY envelope_id ORDER BY envelope_id DESC"
         if q.limit is not None:
             sql += f" LIMIT {int(q.limit)}"
         return [int(row[0]) for row in self.db.execute(sql, args)]

@@ -132,3 +132,15 @@ def test_readers_see_commits_while_the_writer_holds_the_file(tmp_path: Path) -> 
 def test_readonly_store_must_exist(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no devsentry store"):
         Store(tmp_path / "missing.db", readonly=True)
+
+
+def test_ids_never_go_back_after_clear(tmp_path: Path) -> None:
+    """A running server's indexer and `tail` follow ids upward: a clear must not reset them."""
+    with Store(tmp_path / "s.db") as store:
+        first = store.write([envelope(1), envelope(2)])
+        store.clear()
+        again = store.write([envelope(3)])
+        assert again[0].id > first[-1].id
+        assert again[0].items[0].id > first[-1].items[0].id
+        assert store.unindexed() == []
+        assert [i.event_id for i in store.items()] == [f"{3:032x}"]
