@@ -93,10 +93,10 @@ class DevSentry:
             self._open(ctx.options.devsentry_store)
 
     def running(self) -> None:
-        self._running = True
         self._ensure_lazy()
         if self._shared is None and self._own is None:  # never configured: use the default
             self._open("")
+        self._running = True
         if self._own is not None:
             self._own.indexer.open()
 
@@ -191,17 +191,18 @@ class DevSentry:
         the request exists; offline that fails and the request never reaches this addon
         (reference §9). Set once when the addon starts; a later change is the user's choice.
         """
-        if self._lazy_set or "connection_strategy" not in ctx.options:
-            if self._lazy_set and ctx.options.connection_strategy != "lazy":
-                log.warning(
-                    "devsentry: connection_strategy=eager: Sentry requests need the network "
-                    "(DNS and a connection) before devsentry can answer them"
-                )
+        if "connection_strategy" not in ctx.options:  # no proxy server in this master
             return
-        self._lazy_set = True
-        if ctx.options.connection_strategy != "lazy":
-            log.info("devsentry: setting connection_strategy=lazy so Sentry needs no network")
-            ctx.options.connection_strategy = "lazy"
+        if not self._lazy_set:
+            self._lazy_set = True
+            if ctx.options.connection_strategy != "lazy":
+                log.info("devsentry: setting connection_strategy=lazy so Sentry needs no network")
+                ctx.options.connection_strategy = "lazy"
+        elif ctx.options.connection_strategy != "lazy":
+            log.warning(
+                "devsentry: connection_strategy=eager: Sentry requests need the network "
+                "(DNS and a connection) before devsentry can answer them"
+            )
 
     def _open(self, value: str) -> None:
         from devsentry.store import default_store_path

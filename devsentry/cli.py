@@ -705,10 +705,12 @@ def outbox(
 @cli.command(
     "export",
     help="Write stored envelopes as .envelope files (the wire format, byte for byte).\n\n"
-    "Give an ID (" + ID_HELP + " DS-<n> exports all of the issue's events.) or filters; "
-    "with neither, everything is exported. Files are named "
-    "<received>-<type>-<title>-<event id>.envelope; an existing file is never overwritten. "
-    "Replay them with `devsentry replay` or `sentry-cli send-envelope`.",
+    "Give an ID or filters; with neither, everything is exported. ID is DS-<n> (every event "
+    "of the issue), #<n> (the envelope of the item with that row id) or 6 or more hex digits "
+    "of an event id (its envelopes: the event and what was sent for it later, such as a user "
+    "report).\n\nFiles are named <received>-<type>-<title>-<event id>.envelope; an existing "
+    "file is never overwritten. Replay them with `devsentry replay` or `sentry-cli "
+    "send-envelope`.",
 )
 @click.argument("ref", metavar="[ID]", required=False)
 @click.option(

@@ -86,7 +86,11 @@ def slugify(text: str, limit: int = _TITLE_CHARS) -> str:
     """`RuntimeError: checkout failed` → `runtimeerror-checkout-failed` (ASCII, ≤ limit)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
-    return slug[:limit].rstrip("-")
+    if len(slug) > limit:  # cut at a word boundary when one is not too far back
+        slug = slug[: limit + 1]
+        cut = slug.rfind("-")
+        slug = slug[:cut] if cut > limit // 2 else slug[:limit]
+    return slug.rstrip("-")
 
 
 def _primary(items: Sequence[ItemRecord]) -> ItemRecord | None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mitmproxy import addons as mitm_addons
 from mitmproxy import master, options
@@ -126,11 +127,14 @@ async def intercepting(
     keep: int = DEFAULT_KEEP,
     max_size: int = DEFAULT_MAX_SIZE,
     on_warning: Callable[[str], None] | None = None,
+    addons: Sequence[object] = (),
+    mitmproxy_options: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[Proxy]:
     """Run mitmproxy with the devsentry addon for the duration of the `async with` block.
 
     `port=0` picks a free port (`Proxy.port` is the real one). mitmproxy creates its CA in
-    `confdir` on first start. Raises `InterceptError` when mitmproxy cannot start.
+    `confdir` on first start. More `addons` and `mitmproxy_options` (`ssl_insecure=True`,
+    …) go to mitmproxy as they are. Raises `InterceptError` when mitmproxy cannot start.
     """
     confdir = confdir.expanduser()  # noqa: ASYNC240 - reads $HOME, no disk I/O
     warnings = _Warnings(on_warning)
@@ -140,9 +144,14 @@ async def intercepting(
         async with ingesting(store, sinks=sinks, keep=keep, max_size=max_size) as pipeline:
             opts = options.Options(listen_host=host, listen_port=port, confdir=str(confdir))
             started = _Running()
-            proxy_master = _InterceptMaster(opts, DevSentry(pipeline, store=store), started)
+            recorder = DevSentry(pipeline, store=store)
+            proxy_master = _InterceptMaster(opts, recorder, *addons, started)
             # Lazy: answer Sentry without resolving or connecting to it (reference §9).
-            opts.update(connection_strategy="lazy", devsentry_hosts=list(hosts))
+            opts.update(
+                connection_strategy="lazy",
+                devsentry_hosts=list(hosts),
+                **dict(mitmproxy_options or {}),
+            )
             run = asyncio.create_task(proxy_master.run(), name="devsentry-mitmproxy")
             try:
                 proxy = await _started(proxy_master, run, started, warnings, host, port)
@@ -152,6 +161,10 @@ async def intercepting(
                 proxy_master.shutdown()
                 with contextlib.suppress(asyncio.CancelledError):
                     await run
+                # mitmproxy leaves its listening sockets to process exit; a process that
+                # goes on (`devsentry run`, tests) closes them.
+                if (server := proxy_master.addons.get("proxyserver")) is not None:
+                    await server.servers.update([])
     finally:
         mitm_log.removeHandler(warnings)
 

@@ -138,4 +138,3 @@ class Pipeline:
         else:
             return parse(data), data
         return envelope, bytes(envelope)
-

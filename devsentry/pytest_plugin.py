@@ -18,21 +18,26 @@ Options: `--devsentry-keep` keeps the store of a failed test and prints how to l
 
 from __future__ import annotations
 
+import contextvars
 import re
 import shutil
+import sys
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pytest
 
 from devsentry.envelope import Envelope, EnvelopeError, Item, parse
-from devsentry.grouping import culprit_for
+from devsentry.grouping import culprit_for, title_for
 from devsentry.model import Event, ModelError, decode_item
 from devsentry.store import ItemRecord, Query, Store
 from devsentry.testing import LocalServer, WaitTimeout
+
+if TYPE_CHECKING:
+    from devsentry.replay import Summary
 
 __all__ = ["DevSentry", "ReplayFailed", "WaitTimeout"]
 
@@ -50,6 +55,7 @@ class _Snapshots(msgspec.Struct):
     directory: Path
     stem: str
     update: bool
+    rootdir: Path
     taken: int = 0
 
     def next_path(self, name: str | None) -> Path:
@@ -71,6 +77,28 @@ class DevSentry(LocalServer):
     def __init__(self, store: Path, *, console: bool = True, width: int = 100) -> None:
         super().__init__(store, console=console, width=width)
         self._snapshots: _Snapshots | None = None
+        self._context = contextvars.Context()
+        self._inert_client: Any = None
+
+    def start(self) -> DevSentry:
+        """Start the server out of sight of any Sentry SDK running in this process.
+
+        The server shares the process with the app under test, and the SDK's aiohttp
+        integration instruments every aiohttp server it can see: devsentry's own requests
+        would become transactions (sent to devsentry, which makes more: a feedback loop),
+        sessions, and a transaction name leaking into the app's events. So the server's
+        thread and tasks run in a context of their own whose Sentry client has no
+        integrations and no DSN.
+        """
+        self._inert_client = self._context.run(_hide_from_sentry)
+        self._context.run(super().start)
+        return self
+
+    def stop(self) -> None:
+        super().stop()
+        if self._inert_client is not None:
+            self._inert_client.close()
+            self._inert_client = None
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -129,7 +157,7 @@ class DevSentry(LocalServer):
         noun = "item" if len(items) == 1 else "items"
         head = f"{len(items)} {noun} arrived" + (":" if items else " (nothing)")
         if rejected:
-            head += f" ({rejected} request(s) refused: see `devsentry rejected`)"
+            head += f" (and {rejected} refused request{'' if rejected == 1 else 's'})"
         return "\n".join([head, *lines])
 
     # -- waiting ----------------------------------------------------------------------------
@@ -242,8 +270,10 @@ class DevSentry(LocalServer):
 
         try:
             event: Event = self._poll(find, timeout, want)
-        except WaitTimeout as exc:
-            raise AssertionError(f"expected {want}; {exc}") from None
+        except WaitTimeout:
+            raise AssertionError(
+                f"expected {want} (waited {timeout:g}s); {self.describe()}"
+            ) from None
         return event
 
     def assert_no_errors(self, timeout: float = 10.0) -> None:
@@ -255,40 +285,29 @@ class DevSentry(LocalServer):
         ]
         if errors:
             lines = [
-                f"  {_one_line(self._title(e))}  {_one_line(culprit_for(e), 40)}".rstrip()
+                f"  {_one_line(title_for(e))}  {_one_line(culprit_for(e), 40)}".rstrip()
                 for e in errors[:_LISTED]
             ]
             raise AssertionError(
                 f"expected no errors, but {len(errors)} arrived:\n" + "\n".join(lines)
             )
 
-    @staticmethod
-    def _title(event: Event) -> str:
-        from devsentry.grouping import title_for
-
-        return title_for(event)
-
     # -- changing ---------------------------------------------------------------------------
 
     def clear(self) -> None:
         """Forget everything that arrived (store and console output); the DSN stays valid.
 
-        Runs on the server's loop, between requests: indexing is finished and restarted
-        around the wipe, so envelope ids starting again at 1 are indexed like the first ones.
+        Runs on the server's loop, between requests, after what was acknowledged is indexed.
+        Ids go on upward after a clear, so the running indexer simply carries on.
         """
         import asyncio
 
         assert self.server is not None, "server not started"
-        pipeline = self.server.pipeline
+        self.settle()
 
         async def wipe() -> None:
-            from devsentry.indexer import Indexer
-
-            await pipeline.indexer.stop()
             with Store(self.store_path) as store:
                 store.clear()
-            pipeline.indexer = Indexer(pipeline.writer, pipeline.indexer.sinks)
-            await pipeline.indexer.start()
 
         asyncio.run_coroutine_threadsafe(wipe(), self._loop).result(timeout=30)
         self._output.seek(0)
@@ -300,7 +319,7 @@ class DevSentry(LocalServer):
         project: int | str = 1,
         refresh: bool = False,
         check: bool = True,
-    ) -> Any:
+    ) -> Summary:
         """Send `.envelope` files (paths, directories or globs) to this server over HTTP, as
         `devsentry replay --to DSN` does, and wait until they are indexed.
 
@@ -309,7 +328,9 @@ class DevSentry(LocalServer):
         """
         from devsentry.replay import Target, replay_sync
 
-        summary = replay_sync(paths, Target.parse(self.dsn_for(int(project))), refresh_ids=refresh)
+        target = Target.parse(self.dsn_for(int(project)))
+        # In the server's context: the app's SDK must not trace devsentry's own requests.
+        summary: Summary = self._context.copy().run(replay_sync, paths, target, refresh_ids=refresh)
         if check and not summary.ok:
             bad = [f"  {a.path}: {a.outcome} {a.detail or ''}".rstrip() for a in summary.answers]
             raise ReplayFailed(summary.line() + "\n" + "\n".join(bad))
@@ -332,7 +353,11 @@ class DevSentry(LocalServer):
         if self._snapshots is None:
             raise RuntimeError("assert_snapshot needs the devsentry pytest fixture")
         data = self._snapshot_data(value)
-        replacements = {self.url: "http://<devsentry>", str(self.store_path.parent): "<store>"}
+        replacements = {
+            self.url: "http://<devsentry>",
+            str(self.store_path.parent): "<store>",
+            str(self._snapshots.rootdir): "<rootdir>",
+        }
         check(
             self._snapshots.next_path(name),
             normalize(data, replacements),
@@ -350,6 +375,23 @@ class DevSentry(LocalServer):
         if isinstance(value, msgspec.Struct):
             return msgspec.json.decode(msgspec.json.encode(value))
         return msgspec.to_builtins(value)
+
+
+def _hide_from_sentry() -> Any:
+    """In the current (fresh) context, make `sentry_sdk.get_client()` an inert client: one
+    without integrations or DSN, so the SDK's patches (aiohttp server and client, threads)
+    pass devsentry by. Nothing to do when no SDK was imported; returns the client."""
+    sentry_sdk = sys.modules.get("sentry_sdk")
+    if sentry_sdk is None:
+        return None
+    try:
+        client = sentry_sdk.Client(
+            dsn="", default_integrations=False, auto_enabling_integrations=False, spotlight=False
+        )
+        sentry_sdk.get_current_scope().set_client(client)
+    except Exception:  # an SDK without 2.x scopes: the fresh context is all we can do
+        return None
+    return client
 
 
 # -- pytest wiring --------------------------------------------------------------------------
@@ -421,6 +463,7 @@ def devsentry(
         directory=path.parent / "__snapshots__" / path.stem,
         stem=request.node.name,
         update=bool(request.config.getoption("devsentry_update_snapshots")),
+        rootdir=request.config.rootpath,
     )
     server.start()
     request.node.stash[_fixture_key] = server

@@ -250,9 +250,11 @@ class _Renewer:
 
     def envelope(self, envelope: Envelope) -> Envelope:
         items = tuple(self.item(item) for item in envelope.items)
-        changes = {}
+        changes: dict[str, Any] = {}
         if isinstance(old := envelope.header.get("event_id"), str) and old:
             changes["event_id"] = self.new_id(old)
+        if "sent_at" in envelope.header and self.shift:
+            changes["sent_at"] = _shift_time(envelope.header["sent_at"], self.shift)
         renewed = envelope.with_header(**changes) if changes else envelope
         return msgspec.structs.replace(renewed, items=items)
 

@@ -163,14 +163,15 @@ def run_command(argv: Sequence[str], env: Mapping[str, str]) -> int:
     not from the terminal, e.g. `kill -INT` or a supervisor — is forwarded, as are SIGTERM
     and SIGHUP. devsentry itself waits for the command either way.
     """
-    try:
-        proc = subprocess.Popen(list(argv), env=dict(env))
-    except OSError as exc:
-        raise RunError(f"cannot run {argv[0]!r}: {exc.strerror or exc}") from None
+    proc: subprocess.Popen[bytes] | None = None
+    early: list[int] = []  # signals that came before the command existed
     interrupts = 0
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         nonlocal interrupts
+        if proc is None:
+            early.append(signum)
+            return
         if signum == signal.SIGINT:
             interrupts += 1
             if interrupts == 1 and _terminal_foreground():
@@ -178,13 +179,15 @@ def run_command(argv: Sequence[str], env: Mapping[str, str]) -> int:
         with contextlib.suppress(ProcessLookupError):
             proc.send_signal(signum)
 
+    # Handlers first: a signal just after the command starts must reach it, not kill us.
     with _handling((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), forward):
-        while True:
-            try:
-                code = proc.wait()
-                break
-            except KeyboardInterrupt:  # pragma: no cover - the handler replaces it
-                continue
+        try:
+            proc = subprocess.Popen(list(argv), env=dict(env))
+        except OSError as exc:
+            raise RunError(f"cannot run {argv[0]!r}: {exc.strerror or exc}") from None
+        for signum in early:
+            proc.send_signal(signum)
+        code = proc.wait()
     return 128 - code if code < 0 else code
 
 
@@ -258,7 +261,7 @@ def intercept_target(
 ) -> Target:
     """Proxy and CA variables for a `devsentry intercept` on `host:port`: the running one
     (it names its CA), or one started here (`port` 0: always started here)."""
-    from devsentry.intercept import intercepting, proxy_env
+    from devsentry.intercept import InterceptError, intercepting, proxy_env
     from devsentry.service import make_sinks
 
     info = probe_intercept(host, port) if port else None
@@ -279,6 +282,9 @@ def intercept_target(
         ),
         "devsentry-intercept",
     )
-    proxy = started.start()
+    try:
+        proxy = started.start()
+    except InterceptError as exc:
+        raise RunError(str(exc)) from None
     where = f"devsentry intercept until the command exits, storing in {store}"
     return Target(proxy.env(), f"proxy {proxy.url} (CA {proxy.ca_cert}) → {where}", started)

@@ -152,15 +152,19 @@ class _Normalizer:
             return self.id(value, _ID_KEYS[key])
         if parent == "contexts" and key in _MACHINE_CONTEXTS and isinstance(value, dict):
             return f"<{key}>"
-        if key == "version" and parent == "sdk" and isinstance(value, str):
+        if parent in ("sdk", "packages") and key == "version" and isinstance(value, str):
             return "<version>"
+        if parent == "sdk" and key == "integrations" and value:
+            return "<integrations>"  # auto-enabled ones depend on what is installed
         if parent == "threads" and key == "id" and not isinstance(value, dict | list):
             return "<thread_id>"
         if isinstance(value, dict):
             return {k: self.value(v, k, key) for k, v in value.items()}
         if isinstance(value, list):
-            # list elements keep the list's key as their parent (`threads` → each thread)
-            return [self._element(v, key) for v in value]
+            # list elements have the list's key as their parent (`threads` → each thread), or
+            # its owner's for `{"values": [...]}`
+            owner = parent if key == "values" else key
+            return [self._element(v, owner) for v in value]
         if isinstance(value, str):
             return self.string(value)
         return value
