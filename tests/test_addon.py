@@ -4,6 +4,7 @@ answered by the addon, and the only upstream is a server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
 import ipaddress
@@ -40,7 +41,7 @@ from devsentry.intercept import InterceptError, Proxy, intercepting
 from devsentry.runner import Background
 from devsentry.service import make_sinks
 from devsentry.store import EnvelopeRecord, Query, Store
-from tests.conftest import FIXTURES, clean_env, run_python_app
+from tests.conftest import FIXTURES, clean_env, run_node_app, run_python_app
 
 T = TypeVar("T")
 
@@ -252,6 +253,25 @@ def test_python_sdk_through_the_proxy_is_stored_and_answered_locally(
     assert not [h for h in proxy.connections.hosts if "sentry" in h], "went upstream"
 
 
+def test_node_sdk_through_the_proxy_with_the_lowercase_variable(proxy: RunningProxy) -> None:
+    """@sentry/node reads only `https_proxy`, and trusts the CA through NODE_EXTRA_CA_CERTS."""
+    run_node_app(
+        "app",
+        "error",
+        SENTRY_DSN=SENTRY_DSN.replace("/1", "/7"),
+        https_proxy=proxy.proxy.url,
+        NODE_EXTRA_CA_CERTS=str(proxy.proxy.ca_cert),
+    )
+    records = wait_until(lambda: envelopes(proxy.store), "the Node SDK's envelope was never stored")
+    assert {r.transport for r in records} == {"proxy"}
+    assert {r.project for r in records} == {"7"}
+    wait_until(
+        lambda: "InventoryError: no stock left for SKU-RED-MUG" in proxy.output.getvalue(),
+        f"the live console never showed the error:\n{proxy.output.getvalue()}",
+    )
+    assert proxy.connections.hosts == []
+
+
 def test_answers_are_relays_with_cors_and_refusals_are_kept(proxy: RunningProxy) -> None:
     status, headers, body = proxy.send(
         ENVELOPE_URL, ERROR_ENVELOPE, {"X-Sentry-Auth": AUTH, "Origin": "http://localhost:3000"}
@@ -424,28 +444,46 @@ def test_recognition(
     assert (None if found is None else (found.kind, found.project)) == route
 
 
+def in_loop(body: Callable[[], None]) -> None:
+    """Run `body` with a running event loop that is closed afterwards: mitmproxy's test
+    context makes its own otherwise, and mitmproxy 11's never closes it."""
+
+    async def main() -> None:
+        body()
+
+    asyncio.run(main())
+
+
 def test_devsentry_hosts_option_adds_hosts_and_names_bad_ones() -> None:
     recorder = DevSentry()
     request = tutils.treq()
     request.method, request.url = "POST", "https://sentry.mycorp.dev/api/2/envelope/"
-    with taddons.context(recorder) as tctx:
-        assert recorder._recognize(request) is None
-        tctx.configure(recorder, devsentry_hosts=["*.mycorp.dev"])
-        found = recorder._recognize(request)
-        assert found is not None and found.project == "2"
-        with pytest.raises(exceptions.OptionsError, match="not a host name"):
-            tctx.configure(recorder, devsentry_hosts=["https://sentry.mycorp.dev"])
+
+    def body() -> None:
+        with taddons.context(recorder) as tctx:
+            assert recorder._recognize(request) is None
+            tctx.configure(recorder, devsentry_hosts=["*.mycorp.dev"])
+            found = recorder._recognize(request)
+            assert found is not None and found.project == "2"
+            with pytest.raises(exceptions.OptionsError, match="not a host name"):
+                tctx.configure(recorder, devsentry_hosts=["https://sentry.mycorp.dev"])
+
+    in_loop(body)
 
 
 def test_the_addon_makes_connections_lazy_once() -> None:
     """Offline, eager connections would never let a Sentry request reach the addon."""
     recorder = DevSentry()
-    with taddons.context(Proxyserver(), recorder) as tctx:
-        assert tctx.options.connection_strategy == "eager"
-        tctx.configure(recorder, connection_strategy="eager")
-        assert tctx.options.connection_strategy == "lazy"
-        tctx.options.connection_strategy = "eager"  # the user's later choice is kept
-        assert tctx.options.connection_strategy == "eager"
+
+    def body() -> None:
+        with taddons.context(Proxyserver(), recorder) as tctx:
+            assert tctx.options.connection_strategy == "eager"
+            tctx.configure(recorder, connection_strategy="eager")
+            assert tctx.options.connection_strategy == "lazy"
+            tctx.options.connection_strategy = "eager"  # the user's later choice is kept
+            assert tctx.options.connection_strategy == "eager"
+
+    in_loop(body)
 
 
 def test_addon_path_prints_the_module_file() -> None:

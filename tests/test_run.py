@@ -121,8 +121,7 @@ def test_ctrl_c_reaches_the_command_first(tmp_path: Path) -> None:
     """SIGINT to devsentry (not from a terminal) is forwarded; its exit status comes back."""
     child = (
         "import sys, time\n"
-        "print('ready', flush=True)\n"
-        "try:\n    time.sleep(30)\n"
+        "try:\n    print('ready', flush=True)\n    time.sleep(30)\n"
         "except KeyboardInterrupt:\n    print('child interrupted', flush=True); sys.exit(7)\n"
     )
     proc = subprocess.Popen(
