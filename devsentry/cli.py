@@ -49,31 +49,51 @@ def resolve_store(path: Path | None) -> Path:
     return path if path is not None else default_store_path()
 
 
-def forward_options(func: F) -> F:
-    """`--forward`, `--forward-types`, `--forward-sample`, shared by serve and intercept."""
-    func = click.option(
-        "--forward-sample",
-        type=click.FloatRange(0.0, 1.0),
-        default=1.0,
-        show_default=True,
-        envvar="DEVSENTRY_FORWARD_SAMPLE",
-        show_envvar=True,
-        help="Forward only this fraction of envelopes (chosen at random).",
-    )(func)
-    func = click.option(
-        "--forward-types",
-        metavar="TYPES",
-        envvar="DEVSENTRY_FORWARD_TYPES",
-        show_envvar=True,
-        help="Forward only envelopes with these item types, e.g. event,transaction.",
-    )(func)
-    return click.option(
-        "--forward",
-        metavar="DSN",
-        envvar="DEVSENTRY_FORWARD",
-        show_envvar=True,
-        help="Also deliver every accepted envelope to this DSN, asynchronously (durable outbox).",
-    )(func)
+def forward_options(*, dsn_optional: bool = False) -> Callable[[F], F]:
+    """`--forward`, `--forward-types`, `--forward-sample`, shared by serve and intercept.
+
+    For intercept the DSN is optional: a bare `--forward` sends each request on to the Sentry
+    it was bound for.
+    """
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--forward-sample",
+            type=click.FloatRange(0.0, 1.0),
+            default=1.0,
+            show_default=True,
+            envvar="DEVSENTRY_FORWARD_SAMPLE",
+            show_envvar=True,
+            help="Forward only this fraction of envelopes (chosen at random).",
+        )(func)
+        func = click.option(
+            "--forward-types",
+            metavar="TYPES",
+            envvar="DEVSENTRY_FORWARD_TYPES",
+            show_envvar=True,
+            help="Forward only envelopes with these item types, e.g. event,transaction.",
+        )(func)
+        if dsn_optional:
+            return click.option(
+                "--forward",
+                metavar="[DSN]",
+                is_flag=False,
+                flag_value="",
+                envvar="DEVSENTRY_FORWARD",
+                show_envvar=True,
+                help="Also deliver each recorded request upstream, asynchronously (durable "
+                "outbox): to the Sentry it was bound for, or to DSN when given.",
+            )(func)
+        return click.option(
+            "--forward",
+            metavar="DSN",
+            envvar="DEVSENTRY_FORWARD",
+            show_envvar=True,
+            help="Also deliver every accepted envelope to this DSN, asynchronously (durable "
+            "outbox).",
+        )(func)
+
+    return decorate
 
 
 def json_option(func: F) -> F:
@@ -173,7 +193,7 @@ def decode(files: tuple[Path, ...], encoding: str, as_json: bool) -> None:
     show_envvar=True,
     help="Largest envelope accepted, in MiB, after decompression (bigger gets a 413).",
 )
-@forward_options
+@forward_options()
 @click.option(
     "-q",
     "--quiet",
@@ -235,6 +255,8 @@ def serve(
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
         ) from None
+    except KeyboardInterrupt:  # after a clean shutdown; click would make it "Aborted!", 1
+        sys.exit(ExitStatus.INTERRUPTED)
 
 
 def forward_policy(forward: str | None, types: str | None, sample: float, *, need_dsn: bool) -> Any:
@@ -920,6 +942,7 @@ def listen_options(func: F) -> F:
     "when the request carries Sentry auth.",
 )
 @store_option
+@forward_options(dsn_optional=True)
 @click.option(
     "-q",
     "--quiet",
@@ -933,6 +956,9 @@ def intercept(
     confdir: Path,
     sentry_hosts: tuple[str, ...],
     store_path: Path | None,
+    forward: str | None,
+    forward_types: str | None,
+    forward_sample: float,
     quiet: bool,
 ) -> None:
     """Record an app's Sentry traffic through mitmproxy, without changing its DSN.
@@ -949,6 +975,7 @@ def intercept(
 
     console = make_console()
     path = resolve_store(store_path)
+    policy = forward_policy(forward, forward_types, forward_sample, need_dsn=False)
 
     def warn(message: str) -> None:
         console.print(Text("mitmproxy: " + message, style="yellow"))
@@ -965,8 +992,11 @@ def intercept(
             sinks=make_sinks(None if quiet else console),
             hosts=sentry_hosts,
             on_warning=warn,
+            forward=policy,
         ) as proxy:
-            print_intercept_banner(console, proxy, sentry_hosts)
+            print_intercept_banner(console, proxy, sentry_hosts, forwarding=policy is not None)
+            if policy is not None:
+                console.print(forward_line(policy), highlight=False)
             stop = asyncio.Event()
             # SIGTERM stops as cleanly as Ctrl-C, as for `serve`.
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -980,7 +1010,9 @@ def intercept(
         sys.exit(ExitStatus.INTERRUPTED)
 
 
-def print_intercept_banner(console: Any, proxy: Any, hosts: tuple[str, ...]) -> None:
+def print_intercept_banner(
+    console: Any, proxy: Any, hosts: tuple[str, ...], *, forwarding: bool = False
+) -> None:
     """Where the proxy listens, and the exact variables that send an app through it."""
     from mitmproxy.version import VERSION
     from rich.table import Table
@@ -998,7 +1030,9 @@ def print_intercept_banner(console: Any, proxy: Any, hosts: tuple[str, ...]) -> 
         "Records",
         Text.assemble(
             f"Sentry ingest requests to {recorded}, or with Sentry auth to any host; ",
-            ("answered here, nothing is forwarded", "green"),
+            ("answered here, a copy forwarded", "magenta")
+            if forwarding
+            else ("answered here, nothing is forwarded", "green"),
         ),
     )
     grid.add_row("CA", Text(ca))

@@ -24,6 +24,7 @@ from mitmproxy import master, options
 
 from devsentry.addon import CA_FILE, DevSentry
 from devsentry.envelope import DEFAULT_MAX_SIZE
+from devsentry.forward import ForwardPolicy
 from devsentry.pipeline import Sink
 from devsentry.service import ingesting
 from devsentry.store import DEFAULT_KEEP
@@ -129,6 +130,7 @@ async def intercepting(
     on_warning: Callable[[str], None] | None = None,
     addons: Sequence[object] = (),
     mitmproxy_options: Mapping[str, Any] | None = None,
+    forward: ForwardPolicy | None = None,
 ) -> AsyncIterator[Proxy]:
     """Run mitmproxy with the devsentry addon for the duration of the `async with` block.
 
@@ -141,7 +143,9 @@ async def intercepting(
     mitm_log = logging.getLogger("mitmproxy")
     mitm_log.addHandler(warnings)
     try:
-        async with ingesting(store, sinks=sinks, keep=keep, max_size=max_size) as pipeline:
+        async with ingesting(
+            store, sinks=sinks, keep=keep, max_size=max_size, forward=forward
+        ) as pipeline:
             opts = options.Options(listen_host=host, listen_port=port, confdir=str(confdir))
             started = _Running()
             recorder = DevSentry(pipeline, store=store)

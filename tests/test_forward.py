@@ -328,3 +328,55 @@ def _rows(path: Path, state: str, *, attempted: bool = False) -> int:
     with Store(path, readonly=True) as store:
         rows = Outbox(store).list([state], limit=None)
     return len([r for r in rows if r.attempts > 0 or not attempted])
+
+
+# -- intercept --forward: through a real mitmproxy ------------------------------------------
+
+
+def _through_proxy(proxy_url: str, url: str, body: bytes, headers: dict[str, str]) -> int:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": proxy_url}))
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    with opener.open(request, timeout=10) as response:
+        return int(response.status)
+
+
+@pytest.mark.parametrize("to_dsn", [False, True], ids=["original-host", "another-dsn"])
+def test_intercept_forwards_to_the_original_host_or_a_dsn(
+    tmp_path: Path, upstream: Upstream, to_dsn: bool
+) -> None:
+    from devsentry.intercept import intercepting
+    from devsentry.runner import Background
+    from devsentry.service import make_sinks
+
+    with Upstream() as other:
+        policy = ForwardPolicy(dsn=other.dsn) if to_dsn else ForwardPolicy()
+        store = tmp_path / "store.db"
+        background = Background(
+            lambda: intercepting(
+                store,
+                port=0,
+                confdir=tmp_path / "mitmproxy",
+                sinks=make_sinks(None),
+                forward=policy,
+            ),
+            "test-proxy",
+        )
+        proxy = background.start()
+        try:
+            # The app's own DSN points at `upstream`; its Sentry auth makes the proxy record it.
+            url = f"http://127.0.0.1:{upstream.port}/api/42/envelope/"
+            own_auth = {"X-Sentry-Auth": "Sentry sentry_key=appkey, sentry_version=7"}
+            assert _through_proxy(proxy.url, url, ERROR, own_auth) == 200  # answered locally
+            wait_until(lambda: outbox_states(store) == {"delivered": 1}, "the copy delivered")
+        finally:
+            background.stop()
+        target, untouched = (other, upstream) if to_dsn else (upstream, other)
+        assert untouched.requests == []
+        ((path, headers, body),) = target.requests
+        assert parse(body).items == parse(ERROR).items
+        if to_dsn:
+            assert path == "/api/42/envelope/"
+            assert f"sentry_key={UPSTREAM_KEY}" in headers["X-Sentry-Auth"]
+        else:
+            assert path == "/api/42/envelope/"
+            assert headers["X-Sentry-Auth"] == own_auth["X-Sentry-Auth"]  # the app's own auth

@@ -277,3 +277,45 @@ def test_store_survives_restart(tmp_path: Path) -> None:
         assert len(items) == 2
         (issue,) = second.issues
         assert issue.count == 2
+
+
+def test_serve_runs_as_a_command_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    """The real CLI: banner with the DSN, an envelope stored, Ctrl-C exits 130 with no trace."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import clean_env
+
+    store = tmp_path / "cli.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devsentry", "serve", "--port", "0", "--store", str(store)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(COLUMNS="120"),
+    )
+    try:
+        assert proc.stdout is not None
+        banner = ""
+        deadline = time.monotonic() + 15
+        while "DSN" not in banner:
+            assert time.monotonic() < deadline, f"no banner: {banner!r}"
+            banner += proc.stdout.readline()
+        dsn = banner.split("DSN", 1)[1].split()[0]
+        assert dsn.startswith("http://devsentry@127.0.0.1:") and dsn.endswith("/1")
+        port = dsn.rsplit(":", 1)[1].split("/")[0]
+        status, _, _ = post(f"http://127.0.0.1:{port}/api/1/envelope/", ERROR_ENVELOPE, AUTH)
+        assert status == 200
+        line = ""
+        while "ERROR" not in line:
+            assert time.monotonic() < deadline, "the live console printed nothing"
+            line = proc.stdout.readline()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    with Store(store) as db:
+        assert db.count_envelopes() == 1
