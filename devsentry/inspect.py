@@ -449,19 +449,10 @@ class Loaded(msgspec.Struct):
 
 def item_meta(record: ItemRecord, issue: IssueRecord | None, count: int | None = None) -> ItemMeta:
     """The facts the compact views show, from the store's rows (as serve builds them live)."""
-    return ItemMeta(
-        type=record.type,
+    return ItemMeta.of(
+        record,
         project=record.project,
         received=record.received,
-        size=record.size,
-        timestamp=record.timestamp,
-        level=record.level,
-        release=record.release,
-        environment=record.environment,
-        sdk=record.sdk,
-        platform=record.platform,
-        title=record.title,
-        error=record.error,
         culprit=issue.culprit if issue is not None else None,
         issue_id=record.issue_id,
         issue_count=count if count is not None else (issue.count if issue else None),

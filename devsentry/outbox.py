@@ -126,39 +126,25 @@ class Outbox:
         return dict(self.store.db.execute("SELECT state, count(*) FROM outbox GROUP BY state"))
 
     def retry(self, ids: Sequence[int] = ()) -> int:
-        """Make failed (or the given) rows due now; a running forwarder picks them up."""
-        now = time.time()
-        with self.store.transaction() as db:
-            if ids:
-                marks = ",".join("?" * len(ids))
-                cur = db.execute(
-                    "UPDATE outbox SET state = 'pending', next_attempt = ?, updated = ?"
-                    f" WHERE envelope_id IN ({marks}) AND state != 'delivered'",
-                    (now, now, *ids),
-                )
-            else:
-                cur = db.execute(
-                    "UPDATE outbox SET state = 'pending', next_attempt = ?, updated = ?"
-                    " WHERE state IN ('failed', 'rate_limited', 'pending')",
-                    (now, now),
-                )
-        return int(cur.rowcount)
+        """Make failed and waiting (or the given) rows due now; a running forwarder picks
+        them up within a second."""
+        return self._set("pending", ids, ("failed", "rate_limited", "pending"))
 
     def drop(self, ids: Sequence[int] = ()) -> int:
-        """Give up on waiting (or the given) rows: they will not be sent."""
+        """Give up on waiting and failed (or the given) rows: they will not be sent."""
+        return self._set("dropped", ids, ("pending", "rate_limited", "failed"))
+
+    def _set(self, state: str, ids: Sequence[int], default_states: Sequence[str]) -> int:
         now = time.time()
+        if ids:  # any given row that is not delivered yet
+            where = f"envelope_id IN ({','.join('?' * len(ids))}) AND state != 'delivered'"
+            args: list[Any] = list(ids)
+        else:
+            where = f"state IN ({','.join('?' * len(default_states))})"
+            args = list(default_states)
         with self.store.transaction() as db:
-            if ids:
-                marks = ",".join("?" * len(ids))
-                cur = db.execute(
-                    "UPDATE outbox SET state = 'dropped', updated = ?"
-                    f" WHERE envelope_id IN ({marks}) AND state != 'delivered'",
-                    (now, *ids),
-                )
-            else:
-                cur = db.execute(
-                    "UPDATE outbox SET state = 'dropped', updated = ?"
-                    " WHERE state IN ('pending', 'rate_limited', 'failed')",
-                    (now,),
-                )
+            cur = db.execute(
+                f"UPDATE outbox SET state = ?, next_attempt = ?, updated = ? WHERE {where}",
+                (state, now, now, *args),
+            )
         return int(cur.rowcount)

@@ -17,6 +17,7 @@ from rich.segment import Segment
 from rich.text import Text
 
 from devsentry.render.text import safe
+from devsentry.store import ItemRecord, NewItem
 
 __all__ = [
     "LIMIT",
@@ -64,6 +65,36 @@ class ItemMeta(msgspec.Struct, kw_only=True):
     @property
     def when(self) -> float:
         return self.timestamp or self.received
+
+    @classmethod
+    def of(
+        cls,
+        summary: NewItem | ItemRecord,
+        *,
+        project: str,
+        received: float,
+        culprit: str | None,
+        issue_id: int | None,
+        issue_count: int | None,
+    ) -> ItemMeta:
+        """From an item's summary: the live one (`NewItem`) or the stored row (`ItemRecord`)."""
+        return cls(
+            type=summary.type,
+            project=project,
+            received=received,
+            size=summary.size,
+            timestamp=summary.timestamp,
+            level=summary.level,
+            release=summary.release,
+            environment=summary.environment,
+            sdk=summary.sdk,
+            platform=summary.platform,
+            title=summary.title,
+            error=summary.error,
+            culprit=culprit,
+            issue_id=issue_id,
+            issue_count=issue_count,
+        )
 
 
 def clock(seconds: float | None) -> str:

@@ -41,19 +41,10 @@ def item_meta(captured: Captured, index: int) -> ItemMeta:
     """The stored facts about the `index`-th item of a capture, as the views read them."""
     record = captured.records[index]
     stored = captured.stored.items[index] if index < len(captured.stored.items) else None
-    return ItemMeta(
-        type=record.type,
+    return ItemMeta.of(
+        record,
         project=captured.project,
         received=captured.received,
-        size=record.size,
-        timestamp=record.timestamp,
-        level=record.level,
-        release=record.release,
-        environment=record.environment,
-        sdk=record.sdk,
-        platform=record.platform,
-        title=record.title,
-        error=record.error,
         culprit=record.issue.culprit if record.issue is not None else None,
         issue_id=stored.issue_id if stored is not None else None,
         issue_count=stored.issue_count if stored is not None else None,
