@@ -30,9 +30,9 @@ __all__ = ["Captured", "Indexer", "Sink"]
 log = logging.getLogger(__name__)
 
 _BATCH = 256  # envelopes per index transaction when calm
-_BATCH_UNDER_LOAD = 32  # … and while requests are waiting to be committed
+_BATCH_UNDER_LOAD = 16  # … and while requests keep arriving (a flood)
 _CALM = 0.005  # seconds without a new request before indexing runs at full speed
-_MAX_WAIT_UNDER_LOAD = 0.05  # seconds: indexing always makes progress, even in a flood
+_MAX_WAIT_UNDER_LOAD = 0.1  # seconds: indexing always makes progress, even in a flood
 _BACKLOG = 10_000  # parsed envelopes kept in memory; beyond that, re-read from the store
 
 
