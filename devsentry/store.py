@@ -327,6 +327,9 @@ class Store:
         )
         self.db.execute("PRAGMA busy_timeout = 10000")
         if not readonly:
+            # 16 KiB pages (only takes effect on a new file): a typical 5-10 KB envelope fits
+            # one page instead of spilling into overflow pages, which halves its write cost.
+            self.db.execute("PRAGMA page_size = 16384")
             self.db.execute("PRAGMA journal_mode = WAL")
             # WAL + NORMAL: a commit survives the process dying; only an OS crash can lose the
             # last commits. That is the right trade for a development tool that must be fast.
