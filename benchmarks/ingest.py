@@ -233,6 +233,20 @@ def main() -> None:
                     results[name].append(
                         run_wrk(port, lua, body, event_id, args.duration, args.connections)
                     )
+            # The index (items, issues, console) yields to ingest during a flood and catches
+            # up after it: time how long until every stored envelope is indexed.
+            flood_end = time.monotonic()
+            with sqlite3.connect(store) as db:
+                while True:
+                    row = db.execute("SELECT value FROM meta WHERE key = 'indexed_upto'").fetchone()
+                    (newest,) = db.execute("SELECT max(id) FROM envelopes").fetchone()
+                    if row and row[0] >= newest:
+                        break
+                    if time.monotonic() - flood_end > 300:
+                        print("the index did not catch up within 300 s")
+                        break
+                    time.sleep(0.2)
+            catch_up = time.monotonic() - flood_end
         finally:
             bare.terminate()
             ds.terminate()  # SIGTERM: serve commits what is queued before exiting
@@ -266,6 +280,7 @@ def main() -> None:
             print("LOST: some acknowledged envelopes are not in the store")
             sys.exit(1)
         print("every acknowledged envelope is in the store")
+        print(f"index (items, issues, console) caught up {catch_up:.1f}s after the last request")
 
 
 if __name__ == "__main__":

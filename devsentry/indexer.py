@@ -29,9 +29,9 @@ __all__ = ["Captured", "Indexer", "Sink"]
 
 log = logging.getLogger(__name__)
 
-_BATCH = 256  # envelopes per index transaction when calm
+_BATCH = 64  # envelopes per index transaction when calm (a few ms of work at a time)
 _BATCH_UNDER_LOAD = 16  # … and while requests keep arriving (a flood)
-_CALM = 0.005  # seconds without a new request before indexing runs at full speed
+_FLOOD_RATE = 200.0  # envelopes per second above which indexing yields to ingest
 _MAX_WAIT_UNDER_LOAD = 0.1  # seconds: indexing always makes progress, even in a flood
 _BACKLOG = 10_000  # parsed envelopes kept in memory; beyond that, re-read from the store
 
@@ -129,12 +129,11 @@ class Indexer:
             self._wake.clear()
             while True:
                 now = loop.time()
-                calm = self.writer.idle_for(now)
-                under_load = calm < _CALM
-                if under_load and now - last < _MAX_WAIT_UNDER_LOAD:
-                    await asyncio.sleep(_CALM - calm)  # requests first; index in the gaps
+                flood = self.writer.rate(now) > _FLOOD_RATE
+                if flood and now - last < _MAX_WAIT_UNDER_LOAD:
+                    await asyncio.sleep(_MAX_WAIT_UNDER_LOAD - (now - last))  # requests first
                     continue
-                if not self._index_next(_BATCH_UNDER_LOAD if under_load else _BATCH):
+                if not self._index_next(_BATCH_UNDER_LOAD if flood else _BATCH):
                     break
                 last = loop.time()
                 await asyncio.sleep(0)

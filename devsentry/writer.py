@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 _PRUNE_EVERY = 1000  # envelopes between retention checks
 _CHECKPOINT_INTERVAL = 0.5  # seconds between passive checkpoints
+_WINDOW = 0.1  # seconds over which the write rate is measured
 
 
 class StoreWriter:
@@ -41,7 +42,9 @@ class StoreWriter:
         self._store.db.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpointer's job
         self._pending: list[tuple[NewEnvelope, asyncio.Future[int]]] = []
         self._since_prune = 0
-        self._last_write = 0.0
+        self._window_start = 0.0
+        self._window_count = 0
+        self._rate = 0.0
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(
             target=self._checkpoint_loop, name="devsentry-checkpoint", daemon=True
@@ -53,15 +56,25 @@ class StoreWriter:
         """The write connection, for other loop-thread writers (the forwarder's outbox)."""
         return self._store
 
-    def idle_for(self, now: float) -> float:
-        """Seconds since the last write was queued: how calm ingest is right now."""
-        return now - self._last_write
+    def rate(self, now: float) -> float:
+        """Writes per second over the last complete 100 ms window (0 when quiet since)."""
+        self._roll(now)
+        return self._rate if now - self._window_start < 2 * _WINDOW else 0.0
+
+    def _roll(self, now: float) -> None:
+        if now - self._window_start >= _WINDOW:
+            elapsed = now - self._window_start
+            self._rate = self._window_count / elapsed if elapsed < 2 * _WINDOW else 0.0
+            self._window_start = now
+            self._window_count = 0
 
     async def write(self, envelope: NewEnvelope) -> int:
         """Queue `envelope`, wait until it is committed, and return its id."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[int] = loop.create_future()
-        self._last_write = loop.time()
+        now = loop.time()
+        self._roll(now)
+        self._window_count += 1
         if not self._pending:
             loop.call_soon(self._flush)
         self._pending.append((envelope, future))
