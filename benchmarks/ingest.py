@@ -216,6 +216,8 @@ def main() -> None:
             str(ds_port),
             "--store",
             str(store),
+            "--keep",  # retention must not prune during the run, or the count would be short
+            "100000000",
         ]
         if not args.console:
             ds_cmd.append("--quiet")
