@@ -177,40 +177,6 @@ class DevSentry(LocalServer):
                 raise WaitTimeout(f"the store was not fully indexed within {timeout:.0f}s")
             time.sleep(0.01)
 
-    def _poll(self, find: Callable[[], Any], timeout: float, want: str) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            found = find()
-            if found:
-                return found
-            if time.monotonic() > deadline:
-                raise WaitTimeout(f"waited {timeout:g}s for {want}. {self.describe()}")
-            time.sleep(0.02)
-
-    def wait_for(
-        self,
-        type: str | None = None,
-        *,
-        count: int = 1,
-        predicate: Callable[[ItemRecord], bool] | None = None,
-        timeout: float = 10.0,
-    ) -> list[ItemRecord]:
-        """Poll until `count` items (of `type`, matching `predicate`) arrived; return them all.
-
-        On timeout, fails with a message listing every item that did arrive.
-        """
-
-        def find() -> list[ItemRecord]:
-            items = self.items(types=[type] if type else ())
-            matching = [i for i in items if predicate is None or predicate(i)]
-            return matching if len(matching) >= count else []
-
-        what = f"{count} {type or 'item'}{'' if count == 1 else 's'}"
-        result: list[ItemRecord] = self._poll(
-            find, timeout, what + (" matching the predicate" if predicate else "")
-        )
-        return result
-
     # -- assertions -------------------------------------------------------------------------
 
     def assert_error(

@@ -154,6 +154,22 @@ class LocalServer:
         """Everything the live console printed so far."""
         return self._output.getvalue()
 
+    def describe(self) -> str:
+        """What arrived, one line an item: the message a failed wait shows."""
+        items = self.items()
+        lines = [f"  {i.type:<14} {i.title or ''}" for i in items]
+        return f"{len(items)} item(s) arrived" + (":\n" + "\n".join(lines) if lines else "")
+
+    def _poll(self, find: Callable[[], Any], timeout: float, want: str) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = find()
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise WaitTimeout(f"waited {timeout:g}s for {want}. {self.describe()}")
+            time.sleep(0.02)
+
     def wait_for(
         self,
         type: str | None = None,
@@ -162,25 +178,21 @@ class LocalServer:
         predicate: Callable[[ItemRecord], bool] | None = None,
         timeout: float = 10.0,
     ) -> list[ItemRecord]:
-        """Poll the store until `count` items match; fail listing what did arrive."""
-        deadline = time.monotonic() + timeout
-        while True:
+        """Poll until `count` items (of `type`, matching `predicate`) arrived; return them all.
+
+        On timeout, fails with a message listing every item that did arrive.
+        """
+
+        def find() -> list[ItemRecord]:
             items = self.items(types=[type] if type else ())
             matching = [i for i in items if predicate is None or predicate(i)]
-            if len(matching) >= count:
-                return matching
-            if time.monotonic() > deadline:
-                arrived = (
-                    "\n".join(f"  {i.type:<14} {i.title or ''}" for i in self.items())
-                    or "  (nothing)"
-                )
-                want = f"{count} {type or 'item'}(s)" + (
-                    " matching the predicate" if predicate else ""
-                )
-                raise WaitTimeout(
-                    f"waited {timeout:.0f}s for {want}, found {len(matching)}. Arrived:\n{arrived}"
-                )
-            time.sleep(0.02)
+            return matching if len(matching) >= count else []
+
+        what = f"{count} {type or 'item'}{'' if count == 1 else 's'}"
+        result: list[ItemRecord] = self._poll(
+            find, timeout, what + (" matching the predicate" if predicate else "")
+        )
+        return result
 
     def wait_for_output(self, text: str, timeout: float = 10.0) -> str:
         """Poll the live console output until it contains `text`."""
