@@ -212,16 +212,18 @@ class Forwarder:
         """One attempt; returns the row as it now stands."""
         raw = self.outbox.raw(delivery.envelope_id)
         if raw is None:
-            return self._settle(delivery, "failed", None, "the envelope is no longer in the store")
+            return self.outbox.update(
+                delivery, "failed", None, "the envelope is no longer in the store"
+            )
         envelope = parse(raw)
         categories = {c for item in envelope.items if (c := category_for(item.type))}
         if until := self.limits.blocked_until(categories):
             detail = "held back by the upstream's rate limit"
-            return self._settle(delivery, "rate_limited", None, detail, retry_at=until)
+            return self.outbox.update(delivery, "rate_limited", None, detail, retry_at=until)
         try:
             url, headers, body = self._request(delivery, envelope)
         except ValueError as exc:
-            return self._settle(delivery, "failed", None, str(exc))
+            return self.outbox.update(delivery, "failed", None, str(exc))
         assert self._session is not None
         try:
             async with self._session.post(url, data=body, headers=headers) as response:
@@ -232,14 +234,16 @@ class Forwarder:
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             return self._retry(delivery, None, detail)
         if 200 <= status < 300:
-            return self._settle(delivery, "delivered", status, None)
+            return self.outbox.update(delivery, "delivered", status, None)
         if status == 429:
             until = self.limits.blocked_until(categories) or self.clock() + _DEFAULT_RETRY_AFTER
-            return self._settle(delivery, "rate_limited", status, _detail(text), retry_at=until)
+            return self.outbox.update(
+                delivery, "rate_limited", status, _detail(text), retry_at=until
+            )
         if status >= 500 or status == 408:
             return self._retry(delivery, status, _detail(text))
         # 400, 401, 403, 413…: the upstream will never take it
-        return self._settle(delivery, "failed", status, _detail(text))
+        return self.outbox.update(delivery, "failed", status, _detail(text))
 
     def _request(self, delivery: Delivery, envelope: Envelope) -> tuple[str, dict[str, str], bytes]:
         headers = dict(delivery.headers or {})
@@ -260,17 +264,9 @@ class Forwarder:
 
     def _retry(self, delivery: Delivery, status: int | None, detail: str) -> Delivery:
         delay = min(self.backoff * 2**delivery.attempts, _BACKOFF_MAX)
-        return self._settle(delivery, "pending", status, detail, retry_at=self.clock() + delay)
-
-    def _settle(
-        self,
-        delivery: Delivery,
-        state: str,
-        status: int | None,
-        detail: str | None,
-        retry_at: float | None = None,
-    ) -> Delivery:
-        return self.outbox.update(delivery, state, status, detail, retry_at)
+        return self.outbox.update(
+            delivery, "pending", status, detail, retry_at=self.clock() + delay
+        )
 
 
 def _detail(text: str) -> str:

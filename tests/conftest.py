@@ -6,7 +6,10 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -73,3 +76,18 @@ def run_node_app(name: str, *args: str, **env: str) -> subprocess.CompletedProce
     )
     assert proc.returncode == 0, f"{name}.js failed:\n{proc.stdout}\n{proc.stderr}"
     return proc
+
+
+T = TypeVar("T")
+
+
+def wait_until(check: Callable[[], T | None], what: str, timeout: float = 15.0) -> T:
+    """Poll `check` until it returns something truthy; fail saying `what` never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:.0f}s: {what}")
+        time.sleep(0.02)

@@ -14,7 +14,6 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -41,7 +40,7 @@ from devsentry.intercept import InterceptError, Proxy, intercepting
 from devsentry.runner import Background
 from devsentry.service import make_sinks
 from devsentry.store import EnvelopeRecord, Query, Store
-from tests.conftest import FIXTURES, clean_env, run_node_app, run_python_app
+from tests.conftest import FIXTURES, clean_env, run_node_app, run_python_app, wait_until
 
 T = TypeVar("T")
 
@@ -49,18 +48,6 @@ SENTRY_DSN = "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/1"
 ENVELOPE_URL = "https://o1.ingest.sentry.io/api/1/envelope/"
 ERROR_ENVELOPE = (FIXTURES / "python" / "error_plain.envelope").read_bytes()
 AUTH = "Sentry sentry_key=0123456789abcdef0123456789abcdef, sentry_version=7"
-
-
-def wait_until(check: Callable[[], T | None], what: str, timeout: float = 10.0) -> T:
-    """Poll `check` until it returns something truthy; fail saying `what` never happened."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout:.0f}s: {what}")
-        time.sleep(0.02)
 
 
 def envelopes(store: Path) -> list[EnvelopeRecord]:

@@ -10,9 +10,8 @@ import asyncio
 import json
 import socket
 import threading
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,8 +24,8 @@ from devsentry.envelope import parse
 from devsentry.forward import ForwardPolicy, RateLimits, rewrite_for
 from devsentry.outbox import Outbox
 from devsentry.store import Store
-from devsentry.testing import LocalServer, WaitTimeout
-from tests.conftest import FIXTURES, run_python_app
+from devsentry.testing import LocalServer
+from tests.conftest import FIXTURES, run_python_app, wait_until
 
 ERROR = (FIXTURES / "python" / "error_plain.envelope").read_bytes()
 TRANSACTION = (FIXTURES / "python" / "transaction_profile.envelope").read_bytes()
@@ -44,14 +43,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def wait_until(condition: Callable[[], object], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.02)
 
 
 def outbox_states(path: Path) -> dict[str, int]:

@@ -178,23 +178,19 @@ class ConsoleSink:
                 self._overflow.update(item.type or "unknown" for item in captured.envelope.items)
         else:
             self._pending.append(captured)
-        loop = self._loop
-        if loop is None or (self._wakeup is not None and self._wakeup.is_set()):
-            return
-        try:
-            here = asyncio.get_running_loop()
-        except RuntimeError:
-            here = None
-        if here is loop:
-            self._poke()
-        elif not loop.is_closed():
-            loop.call_soon_threadsafe(self._poke)
+        self._wake()
 
     def notice(self, view: RenderableType) -> None:
         """Queue a one-line notice (e.g. forwarding results). Same rules as `publish`."""
         self._notices.append(view)
+        self._wake()
+
+    def _wake(self) -> None:
+        """Wake the printing task, from its own loop or from any other thread."""
         loop = self._loop
         if loop is None or loop.is_closed():
+            return
+        if self._wakeup is not None and self._wakeup.is_set():
             return
         try:
             here = asyncio.get_running_loop()
