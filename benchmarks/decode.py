@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from devsentry.envelope import parse
 from devsentry.model import decode_item
+from devsentry.protocol import parse
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -1,86 +1,52 @@
-"""Assembly: transport + pipeline + sinks, started and stopped together.
+"""Assembly: store writer, pipeline, indexer, sinks and forwarder, started and stopped together.
 
-`serving()` is what `devsentry serve`, `devsentry run` and the pytest fixture use: it opens the
-store's writer, wires the sinks, binds the HTTP server, and on exit stops accepting, drains the
-sinks and commits what is queued. `ingesting()` is the part without a transport, which
-`devsentry intercept` puts mitmproxy in front of.
+Every front end runs the same parts. `ingesting()` is the whole pipeline without a transport
+(`devsentry intercept` puts mitmproxy in front of it); `serving()` adds the HTTP server
+(`devsentry serve`, `devsentry run`, the pytest fixture). On exit each stops accepting, indexes
+everything acknowledged so the sinks see it, drains the sinks and commits what is queued.
+`run_until_stopped` is the loop `serve` and `intercept` share (Ctrl-C and SIGTERM stop it
+cleanly); `Background` runs an assembly on an event loop of its own, in a thread, for code that
+is not async (tests, `devsentry run`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+import asyncio
+import contextlib
+import contextvars
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from rich.console import Console
 
-from devsentry.envelope import DEFAULT_MAX_SIZE
-from devsentry.forward import Forwarder, ForwardPolicy
-from devsentry.outbox import Delivery, Outbox
-from devsentry.pipeline import Pipeline, Sink
-from devsentry.server import Server
-from devsentry.store import DEFAULT_KEEP
-from devsentry.writer import StoreWriter
+from devsentry.ingest.forward import ForwardPolicy
+from devsentry.ingest.pipeline import Listener, Pipeline
+from devsentry.process.indexer import Indexer, Sink
+from devsentry.protocol.compression import DEFAULT_MAX_SIZE
+from devsentry.store.outbox import Delivery, Outbox
+from devsentry.store.store import DEFAULT_KEEP
+from devsentry.store.writer import StoreWriter
+from devsentry.transports.address import DEFAULT_PORT
+from devsentry.transports.server import Server
+
+__all__ = ["Background", "ingesting", "make_sinks", "run_until_stopped", "serving"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def make_sinks(console: Console | None) -> list[Sink]:
-    """The sinks for a front end: the live console unless quiet (forwarding joins here)."""
+    """The sinks for a front end: the live console, unless quiet."""
     sinks: list[Sink] = []
     if console is not None:
-        from devsentry.render.live import ConsoleSink
+        from devsentry.sinks.console import ConsoleSink
 
         sinks.append(ConsoleSink(console))
     return sinks
-
-
-def make_pipeline(
-    writer: StoreWriter,
-    sinks: Sequence[Sink],
-    *,
-    max_size: int = DEFAULT_MAX_SIZE,
-    forward: ForwardPolicy | None = None,
-) -> Pipeline:
-    """The pipeline every transport shares, with a forwarder when forwarding is on.
-
-    The forwarder's results go to the live console as one line per round.
-    """
-    forwarder = None
-    if forward is not None:
-        from devsentry.render.live import ConsoleSink, forward_notice
-
-        consoles = [s for s in sinks if isinstance(s, ConsoleSink)]
-
-        def notify(deliveries: list[Delivery]) -> None:
-            for console in consoles:
-                console.notice(forward_notice(deliveries))
-
-        forwarder = Forwarder(
-            Outbox(writer.store), backoff=forward.backoff, notify=notify if consoles else None
-        )
-    return Pipeline(writer, sinks, max_size=max_size, forward=forward, forwarder=forwarder)
-
-
-@asynccontextmanager
-async def serving(
-    store: Path,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8969,
-    sinks: Sequence[Sink] = (),
-    keep: int = DEFAULT_KEEP,
-    max_size: int = DEFAULT_MAX_SIZE,
-    forward: ForwardPolicy | None = None,
-) -> AsyncIterator[Server]:
-    """Run an ingest server on `store` for the duration of the `async with` block."""
-    async with ingesting(
-        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward
-    ) as pipeline:
-        server = Server(pipeline, host=host, port=port)
-        try:
-            await server.start()
-            yield server
-        finally:
-            await server.stop()
 
 
 @asynccontextmanager
@@ -92,22 +58,142 @@ async def ingesting(
     max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
 ) -> AsyncIterator[Pipeline]:
-    """The store's writer, the pipeline and its sinks, started and stopped together.
-
-    What every front end shares (`serve`'s server, `intercept`'s mitmproxy, `run`): on exit
-    everything acknowledged is indexed, the sinks drain, and the queue is committed.
-    """
+    """The store's writer, the pipeline and everything after it, for the `async with` block."""
     writer = StoreWriter(store, keep=keep)
-    pipeline = make_pipeline(writer, sinks, max_size=max_size, forward=forward)
+    indexer = Indexer(writer, sinks)
+    listeners: list[Listener] = [indexer.committed]
+    forwarder = None
+    if forward is not None:
+        from devsentry.render.forwarding import forward_notice
+        from devsentry.sinks.console import ConsoleSink
+        from devsentry.sinks.forward import Forwarder
+
+        consoles = [s for s in sinks if isinstance(s, ConsoleSink)]
+
+        def notify(deliveries: list[Delivery]) -> None:
+            for console in consoles:
+                console.notice(forward_notice(deliveries))
+
+        forwarder = Forwarder(
+            Outbox(writer.store), backoff=forward.backoff, notify=notify if consoles else None
+        )
+        listeners.append(forwarder.committed)
+    pipeline = Pipeline(writer, max_size=max_size, forward=forward, listeners=listeners)
     started: list[Sink] = []
     try:
         for sink in sinks:
             await sink.start()
             started.append(sink)
-        await pipeline.start()
+        await indexer.start()
+        if forwarder is not None:
+            await forwarder.start()
         yield pipeline
     finally:
-        await pipeline.stop()
+        if forwarder is not None:
+            await forwarder.stop()
+        await indexer.stop()  # index what was acknowledged, so the sinks see it
         for sink in reversed(started):
             await sink.stop()
         writer.close()
+
+
+@asynccontextmanager
+async def serving(
+    store: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    sinks: Sequence[Sink] = (),
+    keep: int = DEFAULT_KEEP,
+    max_size: int = DEFAULT_MAX_SIZE,
+    forward: ForwardPolicy | None = None,
+) -> AsyncIterator[Server]:
+    """An ingest server on `store` for the duration of the `async with` block."""
+    async with ingesting(
+        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward
+    ) as pipeline:
+        server = Server(pipeline, host=host, port=port)
+        try:
+            await server.start()
+            yield server
+        finally:
+            await server.stop()
+
+
+def run_until_stopped(
+    factory: Callable[[], AbstractAsyncContextManager[T]], on_ready: Callable[[T], None]
+) -> None:
+    """Enter `factory()` and wait until Ctrl-C (KeyboardInterrupt, after a clean exit) or
+    SIGTERM (service managers, `kill`), which stop as cleanly."""
+
+    async def run() -> None:
+        async with factory() as value:
+            on_ready(value)
+            stop = asyncio.Event()
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+            await stop.wait()
+
+    asyncio.run(run())
+
+
+class Background(Generic[T]):
+    """An async context manager entered on an event loop of its own, in a daemon thread.
+
+    `start()` returns what the context manager yields (the server, the proxy) once it is up,
+    or raises what stopped it; `call()` runs a coroutine on that loop; `stop()` leaves the
+    context — draining the console and committing the store — and waits for the thread.
+    `context` is the contextvars context the loop runs in (the pytest fixture gives one that
+    hides the server from a Sentry SDK in the same process).
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[], AbstractAsyncContextManager[T]],
+        name: str,
+        *,
+        context: contextvars.Context | None = None,
+    ) -> None:
+        self._factory = factory
+        run = self._main if context is None else lambda: context.run(self._main)
+        self._thread = threading.Thread(target=run, name=name, daemon=True)
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._value: T | None = None
+        self._error: BaseException | None = None
+
+    def start(self, timeout: float = 30.0) -> T:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise TimeoutError(f"{self._thread.name} did not start within {timeout:.0f} s")
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+    def call(self, coro: Coroutine[Any, Any, R], timeout: float = 30.0) -> R:
+        """Run `coro` on the background loop and return its result."""
+        assert self._loop is not None, "not started"
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self._loop is not None and self._stop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already ended
+                self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+    def _main(self) -> None:
+        asyncio.run(self._run())
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        try:
+            async with self._factory() as value:
+                self._value = value
+                self._ready.set()
+                await self._stop.wait()
+        except BaseException as exc:  # reported by start(), never lost in the thread
+            self._error = exc
+        finally:
+            self._ready.set()

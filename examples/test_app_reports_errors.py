@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 import sentry_sdk
 
-from devsentry.pytest_plugin import DevSentry
+from devsentry.testing.plugin import DevSentry
 
 
 class PaymentDeclined(Exception):

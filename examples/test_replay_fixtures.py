@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from devsentry.pytest_plugin import DevSentry
+from devsentry.testing.plugin import DevSentry
 
 PYTHON_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "python"
 

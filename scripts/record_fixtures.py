@@ -46,7 +46,7 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devsentry.envelope import decompress, normalize_encoding, parse  # noqa: E402
+from devsentry.protocol import decompress, normalize_encoding, parse  # noqa: E402
 
 APPS = ROOT / "scripts" / "fixture_apps"
 FIXTURES = ROOT / "fixtures"

@@ -23,10 +23,11 @@ from rich.console import Console
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devsentry.envelope import parse  # noqa: E402
 from devsentry.inspect import Loader, issue_page, item_page, load_detail, parse_ref  # noqa: E402
-from devsentry.render.detail import render_detail  # noqa: E402
+
+from devsentry.protocol import parse  # noqa: E402
 from devsentry.render.lists import render_events, render_issues, render_stored  # noqa: E402
+from devsentry.render.show import render_detail  # noqa: E402
 from devsentry.store import Query, Store  # noqa: E402
 from devsentry.testing import LocalServer  # noqa: E402
 

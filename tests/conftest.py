@@ -13,8 +13,8 @@ from typing import TypeVar
 
 import pytest
 
-from devsentry.pytest_plugin import DevSentry
 from devsentry.testing import LocalServer
+from devsentry.testing.plugin import DevSentry
 
 TESTS = Path(__file__).parent
 APPS = TESTS / "apps"

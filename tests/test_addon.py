@@ -33,13 +33,12 @@ from mitmproxy.addons.proxyserver import Proxyserver
 from mitmproxy.test import taddons, tutils
 from rich.console import Console
 
-from devsentry import addon
-from devsentry.addon import DevSentry
 from devsentry.cli import cli
-from devsentry.intercept import InterceptError, Proxy, intercepting
-from devsentry.runner import Background
-from devsentry.service import make_sinks
+from devsentry.service import Background, make_sinks
 from devsentry.store import EnvelopeRecord, Query, Store
+from devsentry.transports import addon
+from devsentry.transports.addon import DevSentry
+from devsentry.transports.intercept import InterceptError, Proxy, intercepting
 from tests.conftest import FIXTURES, clean_env, run_node_app, run_python_app, wait_until
 
 T = TypeVar("T")

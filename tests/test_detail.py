@@ -18,16 +18,19 @@ import msgspec
 import pytest
 from rich.console import Console, Group, RenderableType
 
-from devsentry.envelope import Envelope, Item, parse, serialize
-from devsentry.inspect import Detail, load_detail, parse_ref
+from devsentry.browse.detail import Detail, load_detail
 from devsentry.model import Event, SpanContainer, Transaction
-from devsentry.render.detail import relative, render_detail, render_event_body
+from devsentry.protocol import Envelope, Item, parse, serialize
+from devsentry.render.context import relative
+from devsentry.render.exceptions import render_event_body
+from devsentry.render.show import render_detail
 from devsentry.render.waterfall import (
     WaterfallView,
     container_waterfall,
     transaction_waterfall,
 )
 from devsentry.store import Query, Store
+from devsentry.store.ids import parse_ref
 from devsentry.testing import LocalServer
 from tests.conftest import FIXTURES
 

@@ -6,7 +6,14 @@ import base64
 
 import pytest
 
-from devsentry.dsn import Auth, AuthError, Dsn, DsnError, auth_from_request, parse_auth_header
+from devsentry.protocol.dsn import (
+    Auth,
+    AuthError,
+    Dsn,
+    DsnError,
+    auth_from_request,
+    parse_auth_header,
+)
 
 
 @pytest.mark.parametrize(

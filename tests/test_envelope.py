@@ -11,7 +11,8 @@ import zstandard
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devsentry.envelope import (
+from devsentry.model import envelope_json
+from devsentry.protocol import (
     Envelope,
     EnvelopeError,
     Item,
@@ -103,7 +104,7 @@ def test_serialize_gives_newline_payloads_a_length() -> None:
 
 def test_item_payload_view() -> None:
     env = parse(VALID["js style"])
-    assert env.to_dict()["items"] == [
+    assert envelope_json(env)["items"] == [
         {"header": {"type": "event"}, "payload": {"message": "hi"}},
         {
             "header": {"type": "attachment", "length": 4, "filename": "b.bin"},

@@ -15,11 +15,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from devsentry.cli import cli
-from devsentry.envelope import Envelope, Item, parse
-from devsentry.pytest_plugin import DevSentry
-from devsentry.replay import ReplayError, Target, find_files, parse_rate, refresh
-from devsentry.status import ExitStatus
+from devsentry.cli.status import ExitStatus
+from devsentry.fixtures.files import ReplayError, find_files
+from devsentry.fixtures.refresh import refresh
+from devsentry.fixtures.replay import Target, parse_rate
+from devsentry.model import is_binary
+from devsentry.protocol import Envelope, Item, parse
 from devsentry.store import Store
+from devsentry.testing.plugin import DevSentry
 from tests.conftest import FIXTURES, clean_env
 
 PYTHON = sorted((FIXTURES / "python").glob("*.envelope"))
@@ -153,7 +156,7 @@ def test_refresh_gives_fresh_ids_consistently_and_moves_time_to_now(
     assert report.event_id in {e.event_id for e in by_type["event"]}
     for envelope in devsentry.envelopes:
         payload_ids = {
-            json.loads(i.payload).get("event_id") for i in envelope.items if not i.is_binary
+            json.loads(i.payload).get("event_id") for i in envelope.items if not is_binary(i)
         }
         assert payload_ids <= {envelope.header["event_id"], None}
     now = time.time()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from devsentry.envelope import decompress, normalize_encoding, parse
+from devsentry.protocol import decompress, normalize_encoding, parse
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MANIFEST = FIXTURES / "manifest.json"

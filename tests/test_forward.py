@@ -19,11 +19,13 @@ from aiohttp import web
 from click.testing import CliRunner
 
 from devsentry.cli import cli
-from devsentry.dsn import Dsn
-from devsentry.envelope import parse
-from devsentry.forward import ForwardPolicy, RateLimits, rewrite_for
-from devsentry.outbox import Outbox
+from devsentry.ingest.forward import ForwardPolicy
+from devsentry.protocol import parse
+from devsentry.protocol.dsn import Dsn
+from devsentry.protocol.ratelimits import RateLimits
+from devsentry.protocol.rewrite import rewrite_for
 from devsentry.store import Store
+from devsentry.store.outbox import Outbox
 from devsentry.testing import LocalServer
 from tests.conftest import FIXTURES, run_python_app, wait_until
 
@@ -335,9 +337,8 @@ def _through_proxy(proxy_url: str, url: str, body: bytes, headers: dict[str, str
 def test_intercept_forwards_to_the_original_host_or_a_dsn(
     tmp_path: Path, upstream: Upstream, to_dsn: bool
 ) -> None:
-    from devsentry.intercept import intercepting
-    from devsentry.runner import Background
-    from devsentry.service import make_sinks
+    from devsentry.service import Background, make_sinks
+    from devsentry.transports.intercept import intercepting
 
     with Upstream() as other:
         policy = ForwardPolicy(dsn=other.dsn) if to_dsn else ForwardPolicy()

@@ -11,19 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devsentry import envelope
-from devsentry.grouping import (
+from devsentry.model import Event, Transaction, decode_item
+from devsentry.process.grouping import Grouping, group_event, hash_values, title_for
+from devsentry.process.message import (
     _PARAMETERS,
     _PARAMETERS_COMMON,
-    Grouping,
     _placeholder,
-    culprit_for,
-    group_event,
-    hash_values,
     normalize_message,
-    title_for,
 )
-from devsentry.model import Event, Transaction, decode_item
+from devsentry.process.naming import culprit_for
+from devsentry.protocol import envelope
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

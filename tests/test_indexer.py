@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from devsentry.envelope import parse
+from devsentry.protocol import parse
 from devsentry.store import NewEnvelope
+from devsentry.store.writer import StoreWriter
 from devsentry.testing import LocalServer
-from devsentry.writer import StoreWriter
 from tests.conftest import FIXTURES
 
 

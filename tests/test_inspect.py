@@ -23,24 +23,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from devsentry.browse.detail import Detail, load_detail, safe_filename, save_attachments
+from devsentry.browse.errors import StoreMissing, open_store
+from devsentry.browse.follow import tail_backlog
+from devsentry.browse.query import parse_since
 from devsentry.cli import cli
-from devsentry.envelope import parse, serialize
-from devsentry.inspect import (
-    Detail,
-    Ref,
-    StoreMissing,
-    item_meta,
-    load_detail,
-    open_store,
-    parse_issue_id,
-    parse_ref,
-    parse_since,
-    safe_filename,
-    save_attachments,
-    tail_backlog,
-)
-from devsentry.status import ExitStatus
+from devsentry.cli.status import ExitStatus
+from devsentry.protocol import parse, serialize
+from devsentry.render.layout import ItemMeta
 from devsentry.store import Query
+from devsentry.store.ids import Ref, parse_issue_id, parse_ref
 from devsentry.testing import LocalServer
 from tests.conftest import FIXTURES, clean_env
 
@@ -224,7 +216,7 @@ def test_tail_backlog_and_meta(store_path: Path) -> None:
         assert tail_backlog(store, Query(), count=None, since=None) == ([], newest)
         (event,) = store.items(Query(types=["event"], limit=1))
         issue = store.issue(event.issue_id or 0)
-        meta = item_meta(event, issue, 1)
+        meta = ItemMeta.stored(event, issue, 1)
         assert (meta.issue_id, meta.issue_count, meta.title) == (event.issue_id, 1, event.title)
 
 

@@ -9,8 +9,8 @@ import zlib
 import msgspec
 import pytest
 
-from devsentry.envelope import EnvelopeError
-from devsentry.legacy import minidump_envelope, security_envelope, store_envelope
+from devsentry.protocol import EnvelopeError
+from devsentry.protocol.legacy import minidump_envelope, security_envelope, store_envelope
 
 DUMP = b"MDMP\x93\xa7\x00\x00" + bytes(range(256)) + b"\r\n--not-a-boundary\r\n"
 

@@ -18,7 +18,6 @@ import msgspec
 import pytest
 from rich.console import Console
 
-from devsentry.envelope import Envelope, Item, parse
 from devsentry.model import (
     ClientReport,
     Event,
@@ -29,12 +28,13 @@ from devsentry.model import (
     Transaction,
     decode_item,
 )
-from devsentry.pipeline import Captured
-from devsentry.render.events import top_frame
+from devsentry.process.crash import crash_frame
+from devsentry.process.indexer import Captured
+from devsentry.process.summary import summarize
+from devsentry.protocol import Envelope, Item, parse
 from devsentry.render.layout import ItemMeta, ms
-from devsentry.render.live import ConsoleSink, render_captured
+from devsentry.sinks.console import ConsoleSink, render_captured
 from devsentry.store import NewItem, StoredEnvelope, StoredItem
-from devsentry.summary import summarize
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 WIDTH = 100
@@ -121,7 +121,7 @@ def first_model(captured: Captured, cls: type[Any]) -> Any:
 def test_python_chained_error_is_a_small_block_with_title_culprit_code_and_new_issue() -> None:
     captured = capture(FIXTURES / "python" / "error_chained.envelope", issue_id=1, count=1)
     event = first_model(captured, Event)
-    frame = top_frame(event)
+    frame = crash_frame(event)
     assert frame is not None and frame.in_app and frame.context_line
     out = render(captured)
     block = lines(out)
@@ -152,7 +152,7 @@ def test_a_second_event_of_the_issue_says_how_often_it_was_seen() -> None:
 
 def test_node_error_shows_its_in_app_frame_and_the_sdk() -> None:
     captured = capture(node_fixture("error", "event"), issue_id=7)
-    frame = top_frame(first_model(captured, Event))
+    frame = crash_frame(first_model(captured, Event))
     assert frame is not None and frame.in_app
     out = render(captured)
     assert "PaymentError: could not charge 31.02 EUR to visa *4242" in out
@@ -185,7 +185,7 @@ def test_python_message_and_warning_levels() -> None:
     assert "Stock for SKU-TEA-250G is running low: 3 left" in out
 
 
-def test_top_frame_is_the_newest_in_app_frame_of_the_last_exception_with_frames() -> None:
+def test_crash_frame_is_the_newest_in_app_frame_of_the_last_exception_with_frames() -> None:
     frames = [
         {"filename": "app/main.py", "function": "main", "lineno": 3, "in_app": True},
         {"filename": "app/db.py", "function": "query", "lineno": 9, "in_app": True},
@@ -586,7 +586,7 @@ def test_sink_takes_publishes_from_other_threads() -> None:
 
 
 def test_item_meta_carries_the_issue_and_the_culprit() -> None:
-    from devsentry.render.live import item_meta
+    from devsentry.sinks.console import item_meta
 
     captured = capture(FIXTURES / "python" / "error_chained.envelope", issue_id=3, count=5)
     meta = item_meta(captured, 0)

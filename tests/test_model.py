@@ -11,8 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devsentry import envelope
-from devsentry.envelope import Item
 from devsentry.model import (
     Attachment,
     CheckIn,
@@ -36,9 +34,10 @@ from devsentry.model import (
     attribute_values,
     category_for,
     decode_item,
-    epoch_seconds,
-    normalize_level,
 )
+from devsentry.protocol import Item, envelope
+from devsentry.protocol.levels import normalize_level
+from devsentry.protocol.times import epoch_seconds
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 TRACE_ID = "771a43a4192642f0b136d5159a501700"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import sentry_sdk
 
-from devsentry.dsn import Dsn
 from devsentry.model import Event
-from devsentry.pytest_plugin import DevSentry, ReplayFailed
+from devsentry.protocol.dsn import Dsn
 from devsentry.store import Store
 from devsentry.testing import LocalServer, WaitTimeout
+from devsentry.testing.plugin import DevSentry, ReplayFailed
 from tests.conftest import FIXTURES
 
 pytest_plugins = ["pytester"]

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from devsentry import routes
-from devsentry.routes import Route
+from devsentry.ingest import routes
+from devsentry.ingest.routes import Route
 
 
 @pytest.mark.parametrize(

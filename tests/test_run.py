@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from devsentry.intercept import Proxy, intercepting
-from devsentry.runner import Background
+from devsentry.service import Background
 from devsentry.testing import LocalServer
+from devsentry.transports.intercept import Proxy, intercepting
 from tests.conftest import APPS, clean_env
 from tests.test_addon import SENTRY_DSN, envelopes, wait_until
 
@@ -251,7 +251,8 @@ def test_readme_shows_the_banner_intercept_prints() -> None:
     from rich.console import Console
 
     from devsentry import __version__
-    from devsentry.cli import print_intercept_banner
+    from devsentry.render.banner import intercept_banner
+    from devsentry.transports.addon import DEFAULT_HOSTS
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     shown = readme.split("$ devsentry intercept\n", 1)[1].split("…\n```", 1)[0]
@@ -262,7 +263,15 @@ def test_readme_shows_the_banner_intercept_prints() -> None:
         Path("/home/you/.mitmproxy/mitmproxy-ca-cert.pem"),
         Path("/home/you/.local/share/devsentry/devsentry.db"),
     )
-    print_intercept_banner(Console(file=output, width=200, color_system=None), proxy, ())
+    banner = intercept_banner(
+        proxy.url,
+        proxy.env(),
+        proxy.ca_cert,
+        proxy.store,
+        DEFAULT_HOSTS,
+        mitmproxy_version=VERSION,
+    )
+    Console(file=output, width=200, color_system=None).print(banner, soft_wrap=True)
     printed = [line.rstrip() for line in output.getvalue().splitlines()]
     for line in shown.splitlines():
         line = line.replace("0.1.0.dev0", __version__).replace(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devsentry.snapshot import SnapshotMismatch, check, dumps, normalize
+from devsentry.fixtures.snapshot import SnapshotMismatch, check, dumps, normalize
 
 TRACE = "fcd7ba1019424135939554a3f561ebda"
 SPAN = "a1b2c3d4e5f60718"

@@ -9,8 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from devsentry.store import NewEnvelope, NewIssue, NewItem, Query, Store, default_store_path
-from devsentry.writer import StoreWriter
+from devsentry.store import NewEnvelope, NewIssue, NewItem, Query, Store, default_store_path, writes
+from devsentry.store.records import StoredEnvelope
+from devsentry.store.writer import StoreWriter
+
+
+def write(store: Store, batch: list[NewEnvelope]) -> list[StoredEnvelope]:
+    """Commit envelopes and index them, as the writer and the indexer do (here in one go)."""
+    with store.transaction() as db:
+        ids = writes.insert_envelopes(db, batch)
+        items = writes.insert_items(db, list(zip(ids, batch, strict=True)))
+    return [StoredEnvelope(i, stored) for i, stored in zip(ids, items, strict=True)]
 
 
 def envelope(
@@ -58,8 +67,8 @@ def test_default_path_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 
 def test_write_groups_items_into_issues_and_counts_users(tmp_path: Path) -> None:
     with Store(tmp_path / "s.db") as store:
-        first = store.write([envelope(1), envelope(2, user="id:2")])
-        again = store.write([envelope(3), envelope(4, hash="h2")])
+        first = write(store, [envelope(1), envelope(2, user="id:2")])
+        again = write(store, [envelope(3), envelope(4, hash="h2")])
         assert [s.items[0].issue_count for s in first + again] == [1, 2, 3, 1]
         issues = {i.hash: i for i in store.issues()}
         assert issues["h1"].count == 3
@@ -76,7 +85,7 @@ def test_write_groups_items_into_issues_and_counts_users(tmp_path: Path) -> None
 def test_filters(tmp_path: Path) -> None:
     with Store(tmp_path / "s.db") as store:
         now = time.time()
-        store.write(
+        write(store, 
             [
                 envelope(1, project="1", received=now - 3600),
                 envelope(2, project="2", received=now),
@@ -95,13 +104,13 @@ def test_filters(tmp_path: Path) -> None:
 
 def test_prune_keeps_the_newest(tmp_path: Path) -> None:
     with Store(tmp_path / "s.db") as store:
-        store.write([envelope(n) for n in range(10)])
-        assert store.prune(keep=4) == 6
+        write(store, [envelope(n) for n in range(10)])
+        assert writes.prune(store.db, keep=4) == 6
         assert store.count_envelopes() == 4
         assert [i.event_id for i in store.items()] == [f"{n:032x}" for n in (9, 8, 7, 6)]
         (issue,) = store.issues()
         assert issue.count == 10  # like Sentry: counts outlive pruned events
-        store.prune(keep=100, max_bytes=45)  # each raw envelope is 47 bytes → keep 0
+        writes.prune(store.db, keep=100, max_bytes=45)  # each raw envelope is 47 bytes → keep 0
         assert store.count_envelopes() == 0
 
 
@@ -134,12 +143,22 @@ def test_readonly_store_must_exist(tmp_path: Path) -> None:
         Store(tmp_path / "missing.db", readonly=True)
 
 
+def test_a_readonly_store_cannot_be_written(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        write(store, [envelope(1)])
+    with Store(path, readonly=True) as reader, pytest.raises(sqlite3.OperationalError):
+        writes.clear(reader.db)
+    with Store(path, readonly=True) as reader:
+        assert reader.count_envelopes() == 1
+
+
 def test_ids_never_go_back_after_clear(tmp_path: Path) -> None:
     """A running server's indexer and `tail` follow ids upward: a clear must not reset them."""
     with Store(tmp_path / "s.db") as store:
-        first = store.write([envelope(1), envelope(2)])
-        store.clear()
-        again = store.write([envelope(3)])
+        first = write(store, [envelope(1), envelope(2)])
+        writes.clear(store.db)
+        again = write(store, [envelope(3)])
         assert again[0].id > first[-1].id
         assert again[0].items[0].id > first[-1].items[0].id
         assert store.unindexed() == []

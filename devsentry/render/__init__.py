@@ -1,1 +1,2 @@
-"""Terminal views of envelopes, items and issues (rich). Payload strings go through `safe`."""
+"""Rich views only: every renderer takes typed structs and returns something to print; payload
+text enters through `render.text` and never as markup."""

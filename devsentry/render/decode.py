@@ -8,7 +8,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from devsentry.envelope import Envelope, Item
+from devsentry.model import is_binary
+from devsentry.protocol.envelope import Envelope, Item
 from devsentry.render.text import safe, safe_json
 
 
@@ -31,7 +32,7 @@ def _item(index: int, item: Item) -> RenderableType:
     header = {k: v for k, v in item.header.items() if k != "type"}
     parts: list[RenderableType] = [_fields(header)] if header else []
     size = f"{len(item.payload):,} bytes"
-    if item.is_binary:
+    if is_binary(item):
         parts.append(Text(f"<{size} of {item.content_type or 'binary data'}>", "dim"))
     else:
         try:

@@ -16,7 +16,9 @@ from rich.console import RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
 
-from devsentry.model import Event, Frame, Span, SpanContainer, Transaction, epoch_seconds
+from devsentry.model import Event, Frame, Span, SpanContainer, Transaction
+from devsentry.process.crash import crash_frame
+from devsentry.protocol.times import epoch_seconds
 from devsentry.render.layout import (
     LIMIT,
     ItemMeta,
@@ -29,9 +31,12 @@ from devsentry.render.layout import (
     plural,
     status,
 )
+from devsentry.render.levels import event_badge
 from devsentry.render.text import clean, safe
+from devsentry.store.ids import short_id
 
 __all__ = [
+    "LEXERS",
     "ErrorFacts",
     "SpanFacts",
     "TraceFacts",
@@ -44,7 +49,6 @@ __all__ = [
     "render_transaction",
     "segment_facts",
     "slowest",
-    "top_frame",
     "transaction_facts",
 ]
 
@@ -52,16 +56,8 @@ _BAR = 12  # cells of a span duration bar
 _SLOWEST = 3  # spans listed under a transaction
 _TITLE = 200  # the title may wrap (the message is the point) but stays a line or three
 
-_EVENT_BADGES = {
-    "fatal": ("FATAL", "bold white on magenta"),
-    "error": ("ERROR", "bold white on red"),
-    "warning": ("WARNING", "bold black on yellow"),
-    "info": ("INFO", "bold white on blue"),
-    "debug": ("DEBUG", "bold black on white"),
-}
-
 #: Event platform → pygments lexer; other platforms are shown dim rather than mis-highlighted.
-_LEXERS = {
+LEXERS = {
     "python": "python",
     "javascript": "javascript",
     "node": "javascript",
@@ -95,23 +91,6 @@ class ErrorFacts(msgspec.Struct, kw_only=True):
     platform: str | None = None
 
 
-def top_frame(event: Event) -> Frame | None:
-    """The newest in-app frame of the last exception that has frames (else its newest frame).
-
-    Falls back to the crashed thread's stack and the event's own stacktrace (messages sent
-    with `attach_stacktrace`), so any event that carries a stack points at code.
-    """
-    threads = event.thread_list
-    stacks = [exc.frames for exc in reversed(event.exceptions)]
-    stacks += [t.stacktrace.frames for t in threads if t.crashed and t.stacktrace]
-    stacks += [event.stacktrace.frames] if event.stacktrace is not None else []
-    stacks += [t.stacktrace.frames for t in threads if t.current and t.stacktrace]
-    for frames in stacks:
-        if frames:
-            return next((f for f in reversed(frames) if f.in_app), frames[-1])
-    return None
-
-
 def _type_value(exc_type: str | None, value: str | None) -> str:
     return ": ".join(x for x in (exc_type, value) if x) or "<unknown exception>"
 
@@ -136,7 +115,7 @@ def error_facts(event: Event, meta: ItemMeta) -> ErrorFacts:
         value=value,
         culprit=meta.culprit or event.culprit or event.transaction,
         cause=cause,
-        frame=top_frame(event),
+        frame=crash_frame(event),
         unhandled=any(e.mechanism and e.mechanism.handled is False for e in exceptions),
         platform=event.platform or meta.platform,
     )
@@ -145,7 +124,7 @@ def error_facts(event: Event, meta: ItemMeta) -> ErrorFacts:
 def code_line(code: str, platform: str | None) -> Text:
     """One line of source, highlighted as the platform's language; cleaned before lexing."""
     shown = clean(code.strip(), single_line=True, limit=LIMIT)
-    lexer = _LEXERS.get(platform or "")
+    lexer = LEXERS.get(platform or "")
     if lexer is None:
         return Text(shown, style="dim")
     text = Syntax(shown, lexer, theme="ansi_dark", background_color="default").highlight(shown)
@@ -176,7 +155,7 @@ def issue_line(meta: ItemMeta) -> Text | None:
     """`new issue DS-7` or `DS-7 seen 12 times`, then the command that shows it in full."""
     if meta.issue_id is None:
         return None
-    short = f"DS-{meta.issue_id}"
+    short = short_id(meta.issue_id)
     count = meta.issue_count
     if count == 1:
         line = Text.assemble((f"new issue {short}", "bold yellow"))
@@ -189,7 +168,7 @@ def issue_line(meta: ItemMeta) -> Text | None:
 def render_event(event: Event, meta: ItemMeta) -> RenderableType:
     """An error or message: title, culprit, the code that raised it, origin, issue."""
     facts = error_facts(event, meta)
-    label, style = _EVENT_BADGES.get(facts.level, (clean(facts.level.upper()[:8]), "reverse"))
+    label, style = event_badge(facts.level)
     head = Text.assemble(safe(facts.title, "bold", single_line=True, limit=_TITLE))
     if facts.unhandled:
         head.append("  unhandled", "bold red")

@@ -16,7 +16,6 @@ import msgspec
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from devsentry.envelope import Item
 from devsentry.model import (
     Attachment,
     CheckIn,
@@ -36,8 +35,9 @@ from devsentry.model import (
     Transaction,
     UserReport,
     attachment_info,
-    epoch_seconds,
 )
+from devsentry.protocol.envelope import Item
+from devsentry.protocol.times import epoch_seconds
 from devsentry.render.events import (
     render_event,
     render_span,
@@ -59,6 +59,7 @@ from devsentry.render.layout import (
     size,
     status,
 )
+from devsentry.render.levels import log_label
 from devsentry.render.text import clean, safe
 
 __all__ = [
@@ -84,18 +85,6 @@ _ATTRIBUTES = 4  # attributes shown on a log or metric line
 _METRICS = 20  # metric lines per container
 #: Attributes every record of a process carries: on each line they would only be noise.
 _COMMON = ("sentry.", "process.", "telemetry.", "user.", "code.", "os.", "device.", "server.")
-_LOG_LEVELS = {
-    "trace": ("TRACE", "dim"),
-    "debug": ("DEBUG", "dim"),
-    "info": ("INFO", "blue"),
-    "warn": ("WARN", "yellow"),
-    "warning": ("WARN", "yellow"),
-    "error": ("ERROR", "red"),
-    "fatal": ("FATAL", "bold red"),
-    "critical": ("FATAL", "bold red"),
-}
-
-
 # -- logs and metrics: one line per record -------------------------------------------------
 
 
@@ -125,8 +114,7 @@ def render_logs(container: LogContainer, meta: ItemMeta) -> RenderableType:
     """One line per log: time, level, body, a few attributes; cut at the right edge."""
     rows = []
     for log in container.logs:
-        level = (log.level or "info").lower()
-        label, style = _LOG_LEVELS.get(level, (clean(level.upper()[:5]), ""))
+        label, style = log_label(log.level or "info")
         line = safe(log.body or "", single_line=True, limit=LIMIT)
         line.append_text(shown_attributes(log.attrs))
         when = clock(epoch_seconds(log.timestamp) or meta.received)

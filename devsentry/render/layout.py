@@ -1,4 +1,5 @@
-"""The shared shape of compact item views: facts in `ItemMeta`, one `Row`, a few formatters.
+"""The shared shape of views: facts in `ItemMeta`, one `Row`, formatters, and the pieces of a
+`show` page (sections, key/value tables).
 
 Every view (`render/items.py`, `render/events.py`) lays itself out on the same columns — time,
 badge, body, and the project on the right — so a live stream of mixed items lines up and can
@@ -8,20 +9,26 @@ be scanned down the left edge. Words that come from a payload only ever enter a 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import msgspec
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.rule import Rule
 from rich.segment import Segment
+from rich.table import Column, Table
 from rich.text import Text
 
 from devsentry.render.text import safe
-from devsentry.store import ItemRecord, NewItem
+from devsentry.store.records import IssueRecord, ItemRecord, NewItem
 
 __all__ = [
     "LIMIT",
+    "VALUE",
     "ItemMeta",
+    "Pad",
     "Row",
     "badge",
     "block",
@@ -30,7 +37,10 @@ __all__ = [
     "ms",
     "one_line",
     "origin",
+    "pairs_table",
     "plural",
+    "scalar",
+    "section",
     "size",
     "status",
 ]
@@ -42,8 +52,8 @@ LIMIT = 300
 class ItemMeta(msgspec.Struct, kw_only=True):
     """The stored facts a view shows beside the payload.
 
-    The live console builds it from a `Captured` (`render.live.item_meta`); `devsentry tail`
-    can build it from an `ItemRecord` and its issue, so both print the same views.
+    The live console builds it from what it captured (`ItemMeta.of` a `NewItem`); `show` and
+    `tail` from the stored row and its issue (`ItemMeta.stored`), so all print the same views.
     """
 
     type: str
@@ -94,6 +104,20 @@ class ItemMeta(msgspec.Struct, kw_only=True):
             culprit=culprit,
             issue_id=issue_id,
             issue_count=issue_count,
+        )
+
+    @classmethod
+    def stored(
+        cls, record: ItemRecord, issue: IssueRecord | None, count: int | None = None
+    ) -> ItemMeta:
+        """From the store's rows; `count` is the issue's event count when the item arrived."""
+        return cls.of(
+            record,
+            project=record.project,
+            received=record.received,
+            culprit=issue.culprit if issue is not None else None,
+            issue_id=record.issue_id,
+            issue_count=count if count is not None else (issue.count if issue else None),
         )
 
 
@@ -231,3 +255,52 @@ def one_line(text: Text) -> Text:
     """`text` cut with `…` at the right edge instead of wrapped."""
     text.no_wrap, text.overflow = True, "ellipsis"
     return text
+
+
+# -- pieces of the `show` page ------------------------------------------------------------
+
+#: A value in a key/value table, before `…` (--full shows it whole).
+VALUE = 120
+
+
+def section(title: str, *body: RenderableType) -> list[RenderableType]:
+    return [Text(), Rule(Text(title, "bold"), align="left", style="dim"), *body]
+
+
+class Pad:
+    """Indent a renderable by `left` cells (a Table has no indent of its own)."""
+
+    def __init__(self, renderable: RenderableType, left: int) -> None:
+        self.renderable = renderable
+        self.left = left
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.padding import Padding
+
+        yield Padding(self.renderable, (0, 0, 0, self.left))
+
+
+def scalar(value: Any) -> str:
+    """A value as one short string: strings as they are, the rest as compact JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=repr, separators=(", ", ": "))
+
+
+def pairs_table(pairs: Iterable[tuple[str, Any]], full: bool) -> Table:
+    """A two-column key/value grid; values clipped to one line unless `full`."""
+    rows = [
+        (safe(key, "dim", single_line=True), scalar(value))
+        for key, value in pairs
+        if value not in (None, "", {}, [])
+    ]
+    key_width = min(max((k.cell_len for k, _ in rows), default=0), 32)
+    table = Table.grid(
+        Column(no_wrap=True, width=key_width, overflow="ellipsis"),
+        Column(no_wrap=not full, overflow="fold" if full else "ellipsis", ratio=1),
+        padding=(0, 2),
+        expand=True,
+    )
+    for key, value in rows:
+        table.add_row(key, safe(value, single_line=not full, limit=None if full else VALUE))
+    return table

@@ -18,18 +18,19 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
-from devsentry.inspect import Loaded
-from devsentry.outbox import Delivery
+from devsentry.browse.follow import Loaded
 from devsentry.render.items import render_invalid, render_item
-from devsentry.render.layout import badge, block, plural, size
+from devsentry.render.layout import ItemMeta, badge, block, plural, size
+from devsentry.render.levels import level_text
 from devsentry.render.text import safe
-from devsentry.store import IssueRecord, ItemRecord
+from devsentry.store.ids import short_id
+from devsentry.store.records import IssueRecord, ItemRecord
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "LEVEL_STYLES",
     "ago",
+    "duration_words",
     "footer",
     "level_text",
     "render_events",
@@ -38,18 +39,8 @@ __all__ = [
     "render_stored",
 ]
 
-LEVEL_STYLES = {
-    "fatal": "bold magenta",
-    "error": "bold red",
-    "warning": "yellow",
-    "warn": "yellow",
-    "info": "blue",
-    "debug": "dim",
-    "trace": "dim",
-}
 
-
-def _span(delta: float) -> str:
+def duration_words(delta: float) -> str:
     for limit, unit, name in (
         (60, 1, "s"),
         (3600, 60, "m"),
@@ -70,16 +61,10 @@ def ago(seconds: float | None, now: float | None = None) -> str:
     delta = now - seconds
     if -1 < delta < 1:
         return "just now"
-    span = _span(abs(delta))
+    span = duration_words(abs(delta))
     if not span:
         return time.strftime("%Y-%m-%d", time.localtime(seconds))
     return f"{span} ago" if delta > 0 else f"in {span}"
-
-
-def level_text(level: str | None) -> Text:
-    if not level:
-        return Text("-", "dim")
-    return safe(level, LEVEL_STYLES.get(level, ""), single_line=True, limit=8)
 
 
 def footer(shown: int, total: int, noun: str, projects: set[str] | None = None) -> Text:
@@ -236,7 +221,7 @@ def render_events(
                 _cell(item.type, limit=30),
                 level_text(item.level),
                 title,
-                Text(f"DS-{item.issue_id}" if item.issue_id is not None else ""),
+                Text(short_id(item.issue_id) if item.issue_id is not None else ""),
                 _cell((item.event_id or "")[:8]),
                 _cell(item.project, limit=40),
             ]
@@ -273,60 +258,23 @@ def render_stats(stats: Mapping[str, Any], now: float | None = None) -> Renderab
 
 def render_stored(loaded: Loaded) -> RenderableType:
     """A stored item as serve's live console shows it (for `tail`); a view bug costs one item."""
+    meta = ItemMeta.stored(loaded.record, loaded.issue, loaded.issue_count)
+    meta.error = loaded.error
     if loaded.item is None:
-        return render_invalid_record(loaded)
+        return render_invalid_record(loaded, meta)
     try:
-        return render_item(loaded.item, loaded.model, loaded.meta)
+        return render_item(loaded.item, loaded.model, meta)
     except Exception as exc:
         log.exception("could not render a %s item", loaded.record.type)
-        loaded.meta.error = f"{exc!r} (a devsentry bug: the item is stored as sent)"
-        return render_invalid(loaded.item, loaded.meta, failed="show")
+        meta.error = f"{exc!r} (a devsentry bug: the item is stored as sent)"
+        return render_invalid(loaded.item, meta, failed="show")
 
 
-def render_invalid_record(loaded: Loaded) -> RenderableType:
+def render_invalid_record(loaded: Loaded, meta: ItemMeta) -> RenderableType:
     """An item whose envelope is gone (pruned): only the stored row is left to show."""
-    meta = loaded.meta
     head = Text.assemble(
         safe(loaded.record.title or loaded.record.type, single_line=True, limit=200),
         ("  ", ""),
         safe(meta.error or "", "red", single_line=True),
     )
     return block(meta, badge("GONE", "dim"), head)
-
-
-_STATE_STYLE = {
-    "pending": "yellow",
-    "rate_limited": "magenta",
-    "delivered": "green",
-    "failed": "bold red",
-    "dropped": "dim",
-}
-
-
-def render_outbox(rows: Sequence[Delivery], counts: Mapping[str, int]) -> RenderableType:
-    """The forwarding outbox: each envelope's state, attempts, last answer, next try."""
-    table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
-    table.add_column("ENVELOPE", no_wrap=True, justify="right")
-    table.add_column("STATE", no_wrap=True)
-    table.add_column("TRIES", justify="right", no_wrap=True)
-    table.add_column("ANSWER", ratio=1, overflow="ellipsis", no_wrap=True)
-    table.add_column("NEXT", no_wrap=True)
-    table.add_column("UPDATED", no_wrap=True)
-    now = time.time()
-    for row in rows:
-        waiting = row.state in ("pending", "rate_limited")
-        answer = f"{row.status} " if row.status else ""
-        table.add_row(
-            f"#{row.envelope_id}",
-            Text(row.state.replace("_", "-"), style=_STATE_STYLE.get(row.state, "")),
-            str(row.attempts),
-            safe(f"{answer}{row.detail or ''}", single_line=True),
-            _next_try(row.next_attempt - now) if waiting else "",
-            ago(row.updated, now),
-        )
-    summary = " · ".join(f"{n:,} {state.replace('_', '-')}" for state, n in sorted(counts.items()))
-    return Group(table, Text(summary or "the outbox is empty", style="dim"))
-
-
-def _next_try(seconds: float) -> str:
-    return f"in {_span(seconds)}" if seconds > 0.5 else "now"

@@ -1,0 +1,184 @@
+"""One stored item in full, for `devsentry show`: its record, payload, issue and attachments.
+
+The one resolver of ids (`resolve`): `show`, `export` and every other command that takes an id
+find what it names here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import msgspec
+
+from devsentry.browse.errors import Ambiguous, BrowseError, NotFound
+from devsentry.model import (
+    Attachment,
+    ModelError,
+    Payload,
+    attachment_info,
+    decode_item,
+    primary_rank,
+)
+from devsentry.protocol.envelope import Envelope, EnvelopeError, Item, parse
+from devsentry.store.ids import Ref
+from devsentry.store.outbox import Delivery, Outbox
+from devsentry.store.query import Query
+from devsentry.store.records import EnvelopeRecord, IssueRecord, ItemRecord
+from devsentry.store.store import Store
+
+__all__ = [
+    "AttachmentFile",
+    "Detail",
+    "SavedFile",
+    "envelopes_for",
+    "load_detail",
+    "resolve",
+    "safe_filename",
+    "save_attachments",
+]
+
+
+class AttachmentFile(msgspec.Struct):
+    """An attachment that came in the same envelope as the item shown."""
+
+    index: int  # in the envelope
+    info: Attachment
+    data: bytes
+
+
+class Detail(msgspec.Struct, kw_only=True):
+    """Everything `devsentry show` knows about one item: record, payload, issue, envelope."""
+
+    record: ItemRecord
+    issue: IssueRecord | None = None
+    envelope: EnvelopeRecord | None = None
+    parsed: Envelope | None = None
+    item: Item | None = None
+    model: Payload | None = None
+    error: str | None = None  # why the payload could not be read
+    latest: bool = False  # named by its issue: the issue's latest event
+    attachments: list[AttachmentFile] = msgspec.field(default_factory=list)
+    forward: Delivery | None = None  # its envelope's forwarding state, when forwarded
+
+
+def _matches(store: Store, ref: Ref) -> list[ItemRecord]:
+    """The items `ref` names: an issue's latest event, one item, or the items of one event
+    id. Raises `NotFound` when it names nothing, `Ambiguous` for a prefix of several events."""
+    if ref.kind == "issue":
+        if store.issue(ref.number) is None:
+            raise NotFound(f"not found: {ref.text} (no issue DS-{ref.number})")
+        latest = store.items(Query(issue_id=ref.number, limit=1))
+        if not latest:
+            raise NotFound(f"not found: {ref.text} (its events were pruned from the store)")
+        return latest
+    if ref.kind == "item":
+        if (record := store.item(ref.number)) is not None:
+            return [record]
+        if not ref.prefix:
+            raise NotFound(f"not found: {ref.text} (no item #{ref.number})")
+    matches = store.items_by_event_id(ref.prefix)
+    if not matches:
+        raise NotFound(f"not found: {ref.text} (no item or event id starts with it)")
+    if len({m.event_id for m in matches}) > 1:
+        raise Ambiguous(ref.text, matches)
+    return matches
+
+
+def resolve(store: Store, ref: Ref) -> ItemRecord:
+    """The one item `ref` names; for an event id, the item that names its envelope (the event
+    rather than its attachments)."""
+    return min(_matches(store, ref), key=lambda m: (primary_rank(m.type), m.id))
+
+
+def envelopes_for(store: Store, ref: Ref) -> list[int]:
+    """The envelopes `ref` names, oldest first: all of an issue's events, one item's envelope,
+    or every envelope of an event id (the event, and a user report sent for it later)."""
+    if ref.kind == "issue":
+        _matches(store, ref)  # not found, or pruned: said the same way as for `show`
+        return sorted(store.envelope_ids(Query(issue_id=ref.number, limit=None)))
+    return sorted({m.envelope_id for m in _matches(store, ref)})
+
+
+def load_detail(store: Store, ref: Ref) -> Detail:
+    """The item `ref` names, its decoded payload, issue and the attachments sent with it."""
+    record = resolve(store, ref)
+    detail = Detail(record=record, latest=ref.kind == "issue")
+    detail.forward = Outbox(store).get(record.envelope_id)
+    if record.issue_id is not None:
+        detail.issue = store.issue(record.issue_id)
+    detail.envelope = store.envelope(record.envelope_id)
+    if detail.envelope is None:
+        detail.error = "its envelope was pruned from the store"
+        return detail
+    try:
+        detail.parsed = parse(detail.envelope.raw)
+    except EnvelopeError as exc:  # stored envelopes parsed once already: a damaged file
+        detail.error = f"the stored envelope does not parse: {exc}"
+        return detail
+    items = detail.parsed.items
+    if record.index >= len(items):
+        detail.error = f"the stored envelope has no item {record.index}"
+        return detail
+    detail.item = items[record.index]
+    try:
+        detail.model = decode_item(detail.item)
+    except ModelError as exc:
+        detail.error = str(exc)
+    detail.attachments = [
+        AttachmentFile(i, attachment_info(it), it.payload)
+        for i, it in enumerate(items)
+        if it.type == "attachment" and i != record.index
+    ]
+    if detail.item.type == "attachment":
+        detail.attachments.insert(
+            0, AttachmentFile(record.index, attachment_info(detail.item), detail.item.payload)
+        )
+    return detail
+
+
+# -- attachments --------------------------------------------------------------------------
+
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f:*?\"<>|]")
+
+
+def safe_filename(name: str | None, fallback: str) -> str:
+    """A file name that stays in its directory: no separators, no `..`, no control bytes."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE_CHARS.sub("_", base).strip().lstrip(".")
+    return base[:200] or fallback
+
+
+class SavedFile(msgspec.Struct):
+    path: Path
+    size: int
+
+
+def save_attachments(detail: Detail, directory: Path) -> list[SavedFile]:
+    """Write the attachments into `directory` (created if needed), never outside it.
+
+    Existing files are never overwritten: a clash gets `-1`, `-2`… before the extension.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    root = directory.resolve()
+    saved: list[SavedFile] = []
+    for a in detail.attachments:
+        name = safe_filename(a.info.filename, f"attachment-{a.index}")
+        stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
+        for n in range(1000):
+            candidate = root / (name if n == 0 else f"{stem}-{n}{dot}{ext}")
+            if candidate.parent != root:  # cannot happen after safe_filename; belt and braces
+                raise BrowseError(f"refusing to write {candidate} outside {root}")
+            try:
+                # O_EXCL: never follow a planted symlink, never overwrite.
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                continue
+            with os.fdopen(fd, "wb") as out:
+                out.write(a.data)
+            saved.append(SavedFile(candidate, len(a.data)))
+            break
+        else:
+            raise BrowseError(f"could not find a free file name for {name} in {root}")
+    return saved

@@ -1,0 +1,97 @@
+"""What every `--json` prints: items, issues, forwarding state and the `show` document.
+
+Times are RFC 3339 UTC with milliseconds; issue ids are `DS-<n>`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devsentry.browse.detail import Detail
+from devsentry.model import payload_view
+from devsentry.protocol.times import rfc3339
+from devsentry.store.ids import short_id
+from devsentry.store.outbox import Delivery
+from devsentry.store.records import IssueRecord, ItemRecord
+
+__all__ = ["forward_json", "issue_json", "item_json", "show_json"]
+
+
+def forward_json(delivery: Delivery | None) -> dict[str, Any] | None:
+    """An envelope's forwarding state, for `--json` (None when it was not forwarded)."""
+    if delivery is None:
+        return None
+    return {
+        "state": delivery.state,
+        "attempts": delivery.attempts,
+        "status": delivery.status,
+        "detail": delivery.detail,
+        "next_attempt": rfc3339(delivery.next_attempt)
+        if delivery.state in ("pending", "rate_limited")
+        else None,
+        "updated": rfc3339(delivery.updated),
+    }
+
+
+def item_json(r: ItemRecord, forward: Delivery | None = None) -> dict[str, Any]:
+    """One stored item as `events --json` and `tail --json` print it."""
+    return {
+        "id": r.id,
+        "event_id": r.event_id,
+        "type": r.type,
+        "project": r.project,
+        "timestamp": rfc3339(r.timestamp),
+        "received": rfc3339(r.received),
+        "title": r.title,
+        "level": r.level,
+        "release": r.release,
+        "environment": r.environment,
+        "platform": r.platform,
+        "sdk": r.sdk,
+        "user": r.user,
+        "trace_id": r.trace_id,
+        "size": r.size,
+        "issue": short_id(r.issue_id) if r.issue_id is not None else None,
+        "envelope_id": r.envelope_id,
+        "error": r.error,
+        "forward": forward_json(forward),
+    }
+
+
+def issue_json(r: IssueRecord) -> dict[str, Any]:
+    """One issue as `issues --json` prints it."""
+    return {
+        "id": r.short_id,
+        "title": r.title,
+        "culprit": r.culprit,
+        "level": r.level,
+        "type": r.type,
+        "value": r.value,
+        "platform": r.platform,
+        "count": r.count,
+        "users": r.users,
+        "first_seen": rfc3339(r.first_seen),
+        "last_seen": rfc3339(r.last_seen),
+        "project": r.project,
+    }
+
+
+def show_json(detail: Detail) -> dict[str, Any]:
+    """`show --json`: the payload as sent (decoded JSON), with the item, issue and envelope."""
+    return {
+        "item": item_json(detail.record, detail.forward),
+        "issue": issue_json(detail.issue) if detail.issue is not None else None,
+        "envelope": detail.parsed.header if detail.parsed is not None else None,
+        "payload": payload_view(detail.item) if detail.item is not None else None,
+        "attachments": [
+            {
+                "index": a.index,
+                "filename": a.info.filename,
+                "content_type": a.info.content_type,
+                "attachment_type": a.info.attachment_type,
+                "size": a.info.size,
+            }
+            for a in detail.attachments
+        ],
+        "error": detail.error,
+    }

@@ -1,0 +1,65 @@
+"""Pages of issues and items for the list commands, and what the store holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from devsentry.browse.errors import open_store
+from devsentry.protocol.times import rfc3339
+from devsentry.store import writes
+from devsentry.store.query import Query
+from devsentry.store.records import IssueRecord, ItemRecord
+from devsentry.store.store import Store
+
+__all__ = ["IssuePage", "ItemPage", "clear_store", "issue_page", "item_page", "store_stats"]
+
+
+class IssuePage(msgspec.Struct):
+    rows: list[IssueRecord]
+    total: int  # all issues matching the filters, not only those shown
+
+
+class ItemPage(msgspec.Struct):
+    rows: list[ItemRecord]
+    total: int
+
+
+def issue_page(store: Store, query: Query) -> IssuePage:
+    """Issues by last seen, newest first; counting all matches only when the page is full."""
+    rows = store.issues(query)
+    full = query.limit is not None and len(rows) >= query.limit
+    return IssuePage(rows, store.count_issues(query) if full else len(rows))
+
+
+def item_page(store: Store, query: Query) -> ItemPage:
+    """Items newest first; counting all matches only when the page is full."""
+    rows = store.items(query)
+    full = query.limit is not None and len(rows) >= query.limit
+    return ItemPage(rows, store.count_items(query) if full else len(rows))
+
+
+def store_stats(store: Store) -> dict[str, Any]:
+    """`store.stats()` plus the time span of what is stored."""
+    stats = store.stats()
+    oldest, newest = store.received_range()
+    stats["oldest"] = rfc3339(oldest)
+    stats["newest"] = rfc3339(newest)
+    return stats
+
+
+def clear_store(path: Path, confirm: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+    """Delete everything in the store at `path` once `confirm(stats)` agrees; None if not."""
+    with open_store(path) as store:
+        stats = store.stats()
+    if not confirm(stats):
+        return None
+    with Store(path) as store:
+        writes.clear(store.db)
+    return {
+        "path": stats["path"],
+        "deleted": {k: stats[k] for k in ("envelopes", "items", "issues", "rejected")},
+    }

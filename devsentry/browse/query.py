@@ -1,0 +1,31 @@
+"""Reading the filter values people type: `--since 10m`, `--since 2026-01-31T14:00`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+
+__all__ = ["parse_since"]
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_since(text: str, now: float | None = None) -> float:
+    """`--since`: a duration back from now (`90s`, `10m`, `1h30m`, `2d`, `1w`) or an ISO date.
+
+    A date or time without a zone is local time, as the user's clock shows it.
+    """
+    value = text.strip().lower()
+    now = time.time() if now is None else now
+    if value and "".join(m.group() for m in _DURATION.finditer(value)) == value:
+        return now - sum(float(n) * _UNITS[unit] for n, unit in _DURATION.findall(value))
+    try:
+        parsed = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is neither a duration (30s, 10m, 2h, 1d, 1w) nor an ISO date "
+            "(2026-01-31 or 2026-01-31T14:00)"
+        ) from None
+    return parsed.timestamp()  # naive datetimes are local time

@@ -1,0 +1,331 @@
+"""What the commands share: options defined once (with their `DEVSENTRY_…` env twins), the
+parameter types, and the edge where library errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+import msgspec
+
+from devsentry.cli.status import ExitStatus
+from devsentry.model.kinds import ITEM_TYPES
+from devsentry.protocol.levels import LEVELS
+
+if TYPE_CHECKING:
+    from devsentry.ingest.forward import ForwardPolicy
+    from devsentry.store.store import Store
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def store_option(func: F) -> F:
+    """`--store PATH` (env DEVSENTRY_STORE), shared by every command that touches the store."""
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="DEVSENTRY_STORE",
+        show_envvar=True,
+        default=None,
+        help="SQLite store file. [default: devsentry.db in the user data directory]",
+    )(func)
+
+
+def resolve_store(path: Path | None) -> Path:
+    """`--store`, or the default store when it is not given."""
+    from devsentry.store.store import default_store_path
+
+    return path if path is not None else default_store_path()
+
+
+def forward_options(*, dsn_optional: bool = False) -> Callable[[F], F]:
+    """`--forward`, `--forward-types`, `--forward-sample`, shared by serve and intercept.
+
+    For intercept the DSN is optional: a bare `--forward` sends each request on to the Sentry
+    it was bound for.
+    """
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--forward-sample",
+            type=click.FloatRange(0.0, 1.0),
+            default=1.0,
+            show_default=True,
+            envvar="DEVSENTRY_FORWARD_SAMPLE",
+            show_envvar=True,
+            help="Forward only this fraction of envelopes (chosen at random).",
+        )(func)
+        func = click.option(
+            "--forward-types",
+            metavar="TYPES",
+            envvar="DEVSENTRY_FORWARD_TYPES",
+            show_envvar=True,
+            help="Forward only envelopes with these item types, e.g. event,transaction.",
+        )(func)
+        if dsn_optional:
+            return click.option(
+                "--forward",
+                metavar="[DSN]",
+                is_flag=False,
+                flag_value="",
+                envvar="DEVSENTRY_FORWARD",
+                show_envvar=True,
+                help="Also deliver each recorded request upstream, asynchronously (durable "
+                "outbox): to the Sentry it was bound for, or to DSN when given.",
+            )(func)
+        return click.option(
+            "--forward",
+            metavar="DSN",
+            envvar="DEVSENTRY_FORWARD",
+            show_envvar=True,
+            help="Also deliver every accepted envelope to this DSN, asynchronously (durable "
+            "outbox).",
+        )(func)
+
+    return decorate
+
+
+def json_option(func: F) -> F:
+    """`--json`: machine-readable output, shared by every inspection command."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON instead of the human view."
+    )(func)
+
+
+def forward_policy(
+    forward: str | None, types: str | None, sample: float, *, need_dsn: bool
+) -> ForwardPolicy | None:
+    """The forwarding policy the options describe, or None; a bad DSN names the flag."""
+    from devsentry.ingest.forward import ForwardPolicy
+    from devsentry.protocol.dsn import Dsn, DsnError
+
+    if forward is None:
+        if types or sample < 1.0:
+            raise click.UsageError("--forward-types and --forward-sample need --forward")
+        return None
+    dsn = None
+    if forward or need_dsn:
+        try:
+            dsn = str(Dsn.parse(forward))
+        except DsnError as exc:
+            raise click.BadParameter(str(exc), param_hint="--forward") from None
+    kinds = frozenset(t.strip() for t in (types or "").split(",") if t.strip())
+    return ForwardPolicy(dsn=dsn, types=kinds, sample=sample)
+
+
+class SinceParam(click.ParamType):
+    """`--since 10m` / `--since 2026-01-31T14:00` as epoch seconds."""
+
+    name = "when"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        from devsentry.browse.query import parse_since
+
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_since(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class IssueParam(click.ParamType):
+    """`--issue DS-12` (or `12`) as the issue's number."""
+
+    name = "DS-n"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        from devsentry.store.ids import parse_issue_id
+
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_issue_id(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def filter_options(func: F) -> F:
+    """The filters `issues`, `events` and `tail` share, folded into one `query` argument."""
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: object,
+        project: str | None,
+        release: str | None,
+        environment: str | None,
+        level: str | None,
+        since: float | None,
+        search: str | None,
+        **kwargs: object,
+    ) -> object:
+        from devsentry.store.query import Query
+
+        # `--type`, `--issue` and `--limit` come from other decorators, when the command has them.
+        types, issue_id, limit = (kwargs.pop(k, None) for k in ("types", "issue_id", "limit"))
+        kwargs["query"] = Query(
+            project=project,
+            release=release,
+            environment=environment,
+            level=level.lower() if level else None,
+            since=since,
+            search=search,
+            types=tuple(str(t) for t in types) if isinstance(types, tuple) else (),
+            issue_id=issue_id if isinstance(issue_id, int) else None,
+            limit=(limit or None) if isinstance(limit, int) else None,
+        )
+        return func(*args, **kwargs)
+
+    options = [
+        click.option("--project", help="Only this project id (the number in the DSN)."),
+        click.option("--release", help="Only this release."),
+        click.option("--environment", help="Only this environment."),
+        click.option(
+            "--level",
+            type=click.Choice(LEVELS[::-1], case_sensitive=False),
+            help="Only this level (warn is warning).",
+        ),
+        click.option(
+            "--since",
+            type=SinceParam(),
+            help="Only what arrived (for issues: was last seen) since a duration ago (30s, 10m, "
+            "2h, 1d, 1w) or an ISO date (local time unless it has a zone).",
+        ),
+        click.option(
+            "--search", metavar="TEXT", help="Only titles (and culprits) containing TEXT."
+        ),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def limit_option(func: F) -> F:
+    return click.option(
+        "--limit",
+        default=50,
+        show_default=True,
+        type=click.IntRange(0),
+        help="Show at most this many rows (0: all).",
+    )(func)
+
+
+def type_options(func: F) -> F:
+    """`--type` (repeatable) and `--issue`, for the commands that list items."""
+    func = click.option(
+        "--issue", "issue_id", type=IssueParam(), help="Only the events of this issue."
+    )(func)
+    return click.option(
+        "--type",
+        "types",
+        multiple=True,
+        metavar="TYPE",
+        type=click.Choice(ITEM_TYPES, case_sensitive=False),
+        help="Only items of this type; repeat for several. One of: " + ", ".join(ITEM_TYPES) + ".",
+    )(func)
+
+
+class NotFoundError(click.ClickException):
+    exit_code = ExitStatus.NOT_FOUND
+
+
+@contextlib.contextmanager
+def library_errors(store_path: Path | None) -> Iterator[None]:
+    """Library errors as messages and exit codes: not found 3, anything else 1."""
+    import sqlite3
+
+    from devsentry.browse.errors import Ambiguous, BrowseError, NotFound
+
+    try:
+        yield
+    except NotFound as exc:
+        raise NotFoundError(str(exc)) from None
+    except Ambiguous as exc:
+        from devsentry.render.text import clean
+
+        lines = [
+            clean(
+                f"  {c.event_id}  #{c.id}  {c.type}  {c.title or ''}", single_line=True, limit=100
+            )
+            for c in exc.candidates
+        ]
+        raise click.ClickException("\n".join([str(exc), *lines])) from None
+    except BrowseError as exc:
+        raise click.ClickException(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(
+            f"cannot read the store {resolve_store(store_path)}: {exc}"
+        ) from None
+
+
+@contextlib.contextmanager
+def reading(store_path: Path | None, *, writable: bool = False) -> Iterator[Store]:
+    """The store (never created), read-only unless `writable`, inside `library_errors`."""
+    from devsentry.browse.errors import open_store
+
+    path = resolve_store(store_path)
+    with library_errors(store_path), open_store(path, writable=writable) as store:
+        yield store
+
+
+def print_json(data: object, *, pretty: bool = True) -> None:
+    encoded = msgspec.json.encode(data)
+    if pretty:
+        encoded = msgspec.json.format(encoded, indent=2)
+    sys.stdout.buffer.write(encoded + b"\n")
+    sys.stdout.flush()
+
+
+def listen_options(func: F) -> F:
+    """`--listen-host`, `--listen-port` and `--confdir` of the intercepting proxy."""
+    from devsentry.transports.address import DEFAULT_PROXY_PORT
+
+    func = click.option(
+        "--confdir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("~/.mitmproxy"),
+        show_default=True,
+        envvar="DEVSENTRY_CONFDIR",
+        show_envvar=True,
+        help="mitmproxy's configuration directory; its CA, mitmproxy-ca-cert.pem, is created "
+        "there on first start.",
+    )(func)
+    func = click.option(
+        "--listen-port",
+        default=DEFAULT_PROXY_PORT,
+        show_default=True,
+        type=click.IntRange(0, 65535),
+        envvar="DEVSENTRY_LISTEN_PORT",
+        show_envvar=True,
+        help="Port of the intercepting proxy; 0 picks one.",
+    )(func)
+    return click.option(
+        "--listen-host",
+        default="127.0.0.1",
+        show_default=True,
+        envvar="DEVSENTRY_LISTEN_HOST",
+        show_envvar=True,
+        help="Address of the intercepting proxy. Use 0.0.0.0 to accept other machines.",
+    )(func)
+
+
+def quiet_option(func: F) -> F:
+    """`-q`/`--quiet`: no live console."""
+    return click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        envvar="DEVSENTRY_QUIET",
+        show_envvar=True,
+        help="Do not print items as they arrive.",
+    )(func)

@@ -1,0 +1,103 @@
+"""The acknowledgement path: decompress (bounded) → parse → auth → commit, then answer.
+
+Every transport (the HTTP server, the mitmproxy addon, replay into a store) hands a `Request` —
+raw bytes plus what the transport knew — to `Pipeline.ingest`. It turns the body into an
+envelope, reads the client's auth, waits until the store has committed the raw envelope, and
+returns the event id to answer with. Everything derived from the envelope happens afterwards,
+off this path: the listeners (the indexer, the forwarder) are told what was committed.
+Anything refused raises `Refused` with Relay's status and a `detail`; its bytes are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import msgspec
+
+from devsentry.ingest.forward import ForwardPolicy
+from devsentry.ingest.request import Refused, Request
+from devsentry.protocol.compression import DEFAULT_MAX_SIZE, decompress
+from devsentry.protocol.dsn import AuthError, auth_from_request
+from devsentry.protocol.envelope import Envelope, EnvelopeError, EnvelopeTooLarge, parse
+from devsentry.protocol.legacy import minidump_envelope, security_envelope, store_envelope
+from devsentry.store.records import NewEnvelope
+from devsentry.store.writer import StoreWriter
+
+__all__ = ["Committed", "Listener", "Pipeline"]
+
+
+class Committed(msgspec.Struct):
+    """An envelope the store has committed: its row id, parsed form and stored record."""
+
+    envelope_id: int
+    envelope: Envelope
+    record: NewEnvelope
+
+
+#: Told about each committed envelope, on the ingest loop: must return at once.
+Listener = Callable[[Committed], None]
+
+
+class Pipeline:
+    """Ingest for one store, shared by every transport in the process."""
+
+    def __init__(
+        self,
+        writer: StoreWriter,
+        *,
+        max_size: int = DEFAULT_MAX_SIZE,
+        forward: ForwardPolicy | None = None,
+        listeners: Sequence[Listener] = (),
+    ) -> None:
+        self.writer = writer
+        self.max_size = max_size
+        self.forward = forward
+        self.listeners = list(listeners)
+
+    async def ingest(self, request: Request) -> str | None:
+        """Store the request's envelope and return its event id. Raises `Refused`."""
+        try:
+            envelope, data = self._envelope(request)
+            auth = auth_from_request(request.headers, request.query, envelope.dsn)
+        except (EnvelopeError, AuthError) as exc:
+            status = 413 if isinstance(exc, EnvelopeTooLarge) else 400
+            self.writer.reject(
+                request.body,
+                status=status,
+                reason=str(exc),
+                path=request.path,
+                headers=dict(request.headers),
+            )
+            raise Refused(status, str(exc)) from None
+        project = request.project or (auth.project_id if auth else None) or "spotlight"
+        client = (auth.client if auth else None) or request.headers.get("User-Agent")
+        forward = self.forward
+        record = NewEnvelope(
+            raw=data,
+            project=project,
+            transport=request.transport,
+            received=request.received,
+            items=[],
+            event_id=envelope.event_id,
+            client=client,
+            remote_addr=request.remote_addr,
+            content_encoding=request.content_encoding or None,
+            forward=forward.target(envelope, request.url, request.headers) if forward else None,
+        )
+        envelope_id = await self.writer.write(record)
+        committed = Committed(envelope_id, envelope, record)
+        for listener in self.listeners:
+            listener(committed)
+        return envelope.event_id
+
+    def _envelope(self, request: Request) -> tuple[Envelope, bytes]:
+        data = decompress(request.body, request.content_encoding, limit=self.max_size)
+        if request.kind == "store":
+            envelope = store_envelope(data, self.max_size)
+        elif request.kind == "security":
+            envelope = security_envelope(data, request.query)
+        elif request.kind == "minidump":
+            envelope = minidump_envelope(data, request.headers.get("Content-Type"))
+        else:
+            return parse(data), data
+        return envelope, bytes(envelope)

@@ -1,0 +1,36 @@
+"""`decode_item`: one envelope item's payload as its typed struct, or a reason it is not one."""
+
+from __future__ import annotations
+
+import msgspec
+
+from devsentry.model.base import Payload
+from devsentry.model.kinds import kind_of
+from devsentry.protocol.envelope import Item
+
+__all__ = ["ModelError", "decode_item"]
+
+
+class ModelError(ValueError):
+    """An item's JSON payload does not decode: invalid JSON or a field of the wrong shape."""
+
+    def __init__(self, item_type: str, reason: str):
+        super().__init__(f"cannot decode {item_type!r} item: {reason}")
+        self.item_type = item_type
+        self.reason = reason
+
+
+def decode_item(item: Item) -> Payload | None:
+    """The typed payload of an item; None for binary or unknown item types.
+
+    Raises `ModelError` naming the item type and msgspec's reason (with the JSON path).
+    """
+    decode = kind_of(item.type).decode
+    if decode is None:
+        return None
+    try:
+        return decode(item.payload, item.content_type)
+    except msgspec.ValidationError as exc:
+        raise ModelError(item.type, str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise ModelError(item.type, f"invalid JSON: {exc}") from None

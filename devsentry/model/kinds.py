@@ -1,0 +1,137 @@
+"""The item kinds devsentry knows: one row per envelope item type, everything said about it.
+
+A row names the payload struct that decodes the item (None: opaque bytes), Relay's data
+category for rate limits and outcomes (`relay-base-schema/src/data_category.rs`, mapped as
+`Item::quantities` in `relay-server/src/envelope/item.rs` does), whether the payload is binary,
+and, for items that carry an event id, which one names an envelope that holds several (an
+event before its attachments). Adding an SDK item type is one row here and one model module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import msgspec
+
+from devsentry.model.base import Payload
+from devsentry.model.events import Event
+from devsentry.model.feedback import Feedback, UserReport
+from devsentry.model.logs import LogContainer, TraceMetricContainer
+from devsentry.model.profiles import Profile, ProfileChunk
+from devsentry.model.replays import ReplayEvent
+from devsentry.model.sessions import CheckIn, ClientReport, Session, SessionAggregates
+from devsentry.model.traces import Transaction, decode_span
+from devsentry.protocol.envelope import Envelope, Item
+
+__all__ = [
+    "ITEM_TYPES",
+    "KINDS",
+    "Kind",
+    "category_for",
+    "envelope_json",
+    "is_binary",
+    "kind_of",
+    "payload_view",
+    "primary_rank",
+]
+
+Decode = Callable[[bytes, str | None], Payload]
+
+
+class Kind(NamedTuple):
+    """One item type and what devsentry knows about it."""
+
+    type: str
+    decode: Decode | None  # payload bytes (and content type) → struct; None: never decoded
+    category: str | None  # Relay's data category; None: never counted or limited
+    binary: bool = False  # opaque bytes, even when a content type says otherwise
+    primary: int | None = None  # lower names the envelope first; None: never names one
+    groups: bool = False  # grouped into issues (error and message events)
+
+
+def _json(cls: type[Payload]) -> Decode:
+    decoder = msgspec.json.Decoder(cls)
+    return lambda payload, _content_type: decoder.decode(payload)
+
+
+#: Every item type current SDKs send (develop.sentry.dev/sdk/data-model/envelope-items/).
+KINDS: dict[str, Kind] = {
+    kind.type: kind
+    for kind in (
+        Kind("event", _json(Event), "error", primary=0, groups=True),
+        Kind("transaction", _json(Transaction), "transaction", primary=1),
+        Kind("feedback", _json(Feedback), "feedback", primary=2),
+        Kind("user_report", _json(UserReport), "feedback", primary=3),
+        Kind("check_in", _json(CheckIn), "monitor", primary=4),
+        Kind("replay_event", _json(ReplayEvent), "replay", primary=5),
+        Kind("log", _json(LogContainer), "log_item", primary=6),
+        Kind("span", decode_span, "span", primary=7),
+        Kind("trace_metric", _json(TraceMetricContainer), "trace_metric", primary=8),
+        Kind("session", _json(Session), "session"),
+        Kind("sessions", _json(SessionAggregates), "session"),
+        Kind("client_report", _json(ClientReport), "internal"),
+        Kind("profile", _json(Profile), "profile"),
+        Kind("profile_chunk", _json(ProfileChunk), "profile_chunk"),
+        Kind("profile_chunk_ui", _json(ProfileChunk), "profile_chunk_ui"),
+        Kind("attachment", None, "attachment", binary=True),
+        Kind("replay_recording", None, "replay", binary=True),
+        Kind("replay_video", None, "replay", binary=True),
+        Kind("raw_security", None, "security"),
+        Kind("statsd", None, None),
+    )
+}
+
+#: The types `--type` accepts, in the table's order.
+ITEM_TYPES = tuple(KINDS)
+
+_UNKNOWN = Kind("", None, None)
+
+
+def kind_of(item_type: str) -> Kind:
+    """The row of `item_type`; an unknown type is kept and shown, never decoded or counted."""
+    return KINDS.get(item_type, _UNKNOWN)
+
+
+def category_for(item_type: str) -> str | None:
+    """The rate-limit data category of an item type; None when it is never counted."""
+    return kind_of(item_type).category
+
+
+def primary_rank(item_type: str) -> int:
+    """Where an item of this type stands when choosing which item names its envelope."""
+    rank = kind_of(item_type).primary
+    return len(KINDS) if rank is None else rank
+
+
+def is_binary(item: Item) -> bool:
+    """Whether the payload is opaque bytes (attachments, replay recordings, non-JSON)."""
+    if kind_of(item.type).binary:
+        return True
+    content_type = item.content_type
+    return content_type is not None and "json" not in content_type
+
+
+def payload_view(item: Item) -> Any:
+    """The payload for people and `--json`: decoded JSON, or a description of the bytes."""
+    if not is_binary(item):
+        try:
+            return item.json()
+        except msgspec.DecodeError:
+            pass
+    view: dict[str, Any] = {"size": len(item.payload)}
+    if item.content_type:
+        view["content_type"] = item.content_type
+    if item.filename:
+        view["filename"] = item.filename
+    return view
+
+
+def envelope_json(envelope: Envelope) -> dict[str, Any]:
+    """`{"header": …, "items": [{"header": …, "payload": …}]}`, as `decode --json` prints."""
+    return {
+        "header": envelope.header,
+        "items": [
+            {"header": item.header, "payload": payload_view(item)} for item in envelope.items
+        ],
+    }

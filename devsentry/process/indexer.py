@@ -1,0 +1,225 @@
+"""The index: typed items, issues and sinks, derived from committed envelopes.
+
+The raw envelope in the store is the truth; the pipeline acknowledges an SDK as soon as it is
+committed. The `Indexer` then decodes each item into its model, summarizes and groups it,
+writes the item rows and issues, and tells the sinks (live console, forwarder) — at once when
+the server is calm, in the gaps when it is flooded, so decoding and rendering never slow
+ingest. Work it could not keep in memory (a long flood, a crash) is read back from the store:
+`store.unindexed()` is everything committed but not indexed yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Sequence
+from typing import Protocol
+
+import msgspec
+
+from devsentry.ingest.pipeline import Committed
+from devsentry.model import Model, ModelError, decode_item
+from devsentry.process.summary import summarize
+from devsentry.protocol.envelope import Envelope, EnvelopeError, parse
+from devsentry.store.records import EnvelopeRecord, NewEnvelope, NewItem, StoredEnvelope
+from devsentry.store.writer import StoreWriter
+from devsentry.tasks import spawn
+
+__all__ = ["Captured", "Indexer", "Sink"]
+
+log = logging.getLogger(__name__)
+
+_BATCH = 64  # envelopes per index transaction when calm (a few ms of work at a time)
+_BATCH_UNDER_LOAD = 16  # … and while requests keep arriving (a flood)
+_FLOOD_RATE = 200.0  # envelopes per second above which indexing yields to ingest
+_MAX_WAIT_UNDER_LOAD = 0.1  # seconds: indexing always makes progress, even in a flood
+_BACKLOG = 10_000  # parsed envelopes kept in memory; beyond that, re-read from the store
+
+
+class Captured(msgspec.Struct):
+    """What sinks receive once an envelope is stored and indexed: everything, decoded."""
+
+    envelope: Envelope
+    models: list[Model | None]  # per item; None for binary, unknown or undecodable payloads
+    records: list[NewItem]  # per item: the summary stored (title, level, issue, error…)
+    stored: StoredEnvelope  # row ids, and for errors the issue id and its event count
+    project: str
+    transport: str
+    received: float
+    client: str | None
+
+
+class Sink(Protocol):
+    """A consumer of indexed envelopes (live console, forwarder, …).
+
+    `publish` runs on the ingest loop, so it must return at once: queue, don't work. The work
+    happens in a task the sink runs between `start` and `stop` (which drains the queue).
+    """
+
+    async def start(self) -> None: ...
+
+    def publish(self, captured: Captured) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class _Pending(msgspec.Struct):
+    envelope_id: int
+    envelope: Envelope
+    record: NewEnvelope
+
+
+class Indexer:
+    """Decodes, groups and indexes committed envelopes in order, then notifies the sinks."""
+
+    def __init__(self, writer: StoreWriter, sinks: Sequence[Sink] = ()) -> None:
+        self.writer = writer
+        self.sinks = list(sinks)
+        self._queue: deque[_Pending] = deque()
+        self._from_store = True  # start by catching up on what a previous run left
+        self._done_upto = 0
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def committed(self, committed: Committed) -> None:
+        """Hand over a committed envelope (never blocks; never loses it: it is in the store)."""
+        if not self._from_store:
+            if len(self._queue) < _BACKLOG:
+                self._queue.append(
+                    _Pending(committed.envelope_id, committed.envelope, committed.record)
+                )
+            else:
+                self._queue.clear()
+                self._from_store = True
+        self._wake.set()
+
+    async def start(self) -> None:
+        self.open()
+
+    async def stop(self) -> None:
+        """Index everything committed so far, then stop."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self.close()
+
+    def open(self) -> None:
+        """`start` for hosts whose lifecycle hooks are synchronous (mitmproxy's `running`)."""
+        self._wake.set()
+        self._task = spawn(self._run(), name="devsentry indexer")
+
+    def close(self) -> None:
+        """`stop` for synchronous hooks (mitmproxy's `done`): cancel, then index what is left.
+
+        Safe without awaiting the task: it runs on this same thread and is parked at an
+        `await`, so the drain here cannot interleave with it.
+        """
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        while self._index_next(_BATCH):
+            pass
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while True:
+                now = loop.time()
+                flood = self.writer.rate(now) > _FLOOD_RATE
+                if flood and now - last < _MAX_WAIT_UNDER_LOAD:
+                    await asyncio.sleep(_MAX_WAIT_UNDER_LOAD - (now - last))  # requests first
+                    continue
+                if not self._index_next(_BATCH_UNDER_LOAD if flood else _BATCH):
+                    break
+                last = loop.time()
+                await asyncio.sleep(0)
+
+    def _index_next(self, limit: int) -> bool:
+        """Index up to `limit` envelopes; False when there was nothing to do."""
+        batch: list[_Pending] = []
+        if self._from_store:
+            records = self.writer.unindexed(limit)
+            if len(records) < limit:
+                self._from_store = False  # caught up: later envelopes arrive via committed()
+            batch = [p for p in map(_from_record, records) if p is not None]
+            if not records:
+                return bool(self._queue) and self._index_next(limit)
+            self._done_upto = max(self._done_upto, records[-1].id)
+            if not batch:  # only unparseable leftovers: mark them done
+                self.writer.index([(records[-1].id, NewEnvelope(b"", "", "", 0.0, []))])
+                return True
+        else:
+            while self._queue and len(batch) < limit:
+                pending = self._queue.popleft()
+                if pending.envelope_id > self._done_upto:  # not already read from the store
+                    batch.append(pending)
+            if not batch:
+                return False
+        self._index(batch)
+        self._done_upto = max(self._done_upto, batch[-1].envelope_id)
+        return True
+
+    def _index(self, batch: list[_Pending]) -> None:
+        decoded: list[list[Model | None]] = []
+        for pending in batch:
+            models, records = _decode(pending.envelope)
+            pending.record.items = records
+            decoded.append(models)
+        stored = self.writer.index([(p.envelope_id, p.record) for p in batch])
+        if not self.sinks:
+            return
+        for pending, models, items in zip(batch, decoded, stored, strict=True):
+            record = pending.record
+            captured = Captured(
+                envelope=pending.envelope,
+                models=models,
+                records=record.items,
+                stored=StoredEnvelope(pending.envelope_id, items),
+                project=record.project,
+                transport=record.transport,
+                received=record.received,
+                client=record.client,
+            )
+            for sink in self.sinks:
+                sink.publish(captured)
+
+
+def _decode(envelope: Envelope) -> tuple[list[Model | None], list[NewItem]]:
+    models: list[Model | None] = []
+    records: list[NewItem] = []
+    for index, item in enumerate(envelope.items):
+        try:
+            model = decode_item(item)
+            error = None
+        except ModelError as exc:
+            model, error = None, str(exc)
+        models.append(model)
+        records.append(summarize(index, item, model, envelope, error))
+    return models, records
+
+
+def _from_record(row: EnvelopeRecord) -> _Pending | None:
+    try:
+        envelope = parse(row.raw)
+    except EnvelopeError:  # stored raw is always a parsed envelope; be safe anyway
+        log.warning("stored envelope %s does not parse; not indexed", row.id)
+        return None
+    record = NewEnvelope(
+        raw=row.raw,
+        project=row.project,
+        transport=row.transport,
+        received=row.received,
+        items=[],
+        event_id=row.event_id,
+        client=row.client,
+        remote_addr=row.remote_addr,
+        content_encoding=row.content_encoding,
+    )
+    return _Pending(row.id, envelope, record)

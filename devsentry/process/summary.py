@@ -1,0 +1,77 @@
+"""One row of facts per item: what the index keeps and the lists show.
+
+`summarize` reads the typed model of an item (never its raw JSON): the payload's own
+`headline()`, the envelope header's SDK and trace context where the payload says nothing, and
+for error and message events the issue grouping puts them in.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from devsentry.model import Event, Payload, attachment_info, kind_of
+from devsentry.model.base import sdk_label
+from devsentry.process.grouping import group_event
+from devsentry.protocol.envelope import Envelope, Item
+from devsentry.store.records import NewIssue, NewItem
+
+__all__ = ["summarize"]
+
+
+def summarize(
+    index: int, item: Item, model: Payload | None, envelope: Envelope, error: str | None = None
+) -> NewItem:
+    """The stored facts about `item`, the `index`-th item of `envelope`."""
+    header_sdk = envelope.header.get("sdk")
+    trace = envelope.header.get("trace")
+    trace = trace if isinstance(trace, dict) else {}
+    record = NewItem(
+        index=index,
+        type=item.type,
+        size=len(item.payload),
+        error=error,
+        sdk=sdk_label(header_sdk.get("name"), header_sdk.get("version"))
+        if isinstance(header_sdk, dict)
+        else None,
+        trace_id=_text(trace.get("trace_id")),
+        release=_text(trace.get("release")),
+        environment=_text(trace.get("environment")),
+    )
+    if model is not None:
+        headline = model.headline()
+        for field in msgspec.structs.fields(headline):
+            value = getattr(headline, field.name)
+            if value is not None and value != "":
+                setattr(record, field.name, value)
+        if isinstance(model, Event):
+            # The envelope header's event id wins over the payload's, as in Relay.
+            record.event_id = envelope.event_id or record.event_id
+            if kind_of(item.type).groups:
+                _group(record, model)
+    elif item.type == "attachment":
+        info = attachment_info(item)
+        record.title = f"{info.filename or 'attachment'} ({info.size:,} bytes)"
+        record.event_id = envelope.event_id
+    else:
+        record.title = error or f"{item.type or 'unknown'} item ({len(item.payload):,} bytes)"
+    return record
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _group(record: NewItem, event: Event) -> None:
+    grouping = group_event(event)
+    record.level = record.level or "error"
+    record.title = grouping.title
+    record.issue = NewIssue(
+        hash=grouping.hash,
+        title=grouping.title,
+        culprit=grouping.culprit,
+        level=record.level,
+        type=grouping.type,
+        value=grouping.value,
+        platform=event.platform,
+        basis=grouping.basis,
+    )

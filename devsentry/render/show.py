@@ -1,0 +1,222 @@
+"""The `devsentry show` page: an event as Sentry's issue page shows it, in the terminal.
+
+`render_detail` picks the body by the decoded model: an error's exception chain with code and
+locals (`exceptions.py`), a trace's waterfall, every log record of a container, or the compact
+view (plus the payload) of anything else; events get their context below (`context.py`).
+Every payload string enters through `safe()`/`clean()` into a `Text`, never markup.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from devsentry.browse.detail import Detail, SavedFile
+from devsentry.model import (
+    Event,
+    Feedback,
+    LogContainer,
+    SpanContainer,
+    Transaction,
+    is_binary,
+    payload_view,
+)
+from devsentry.protocol.times import rfc3339
+from devsentry.render.context import event_context
+from devsentry.render.exceptions import render_event_body
+from devsentry.render.forwarding import forward_text
+from devsentry.render.items import render_invalid, render_item
+from devsentry.render.layout import ItemMeta, join, plural, scalar, section, size
+from devsentry.render.levels import level_text
+from devsentry.render.lists import Col, ListTable, ago
+from devsentry.render.text import clean, safe, safe_json
+from devsentry.render.waterfall import WaterfallView, container_waterfall, transaction_waterfall
+
+__all__ = ["render_detail", "render_saved"]
+
+
+def render_detail(detail: Detail, *, full: bool = False, now: float | None = None) -> Group:
+    """The whole `show` page for one stored item."""
+    now = time.time() if now is None else now
+    parts: list[RenderableType] = [_heading(detail, now)]
+    model, item = detail.model, detail.item
+    meta = ItemMeta.stored(detail.record, detail.issue)
+    if item is None or detail.error is not None:
+        meta.error = detail.error or meta.error
+        parts.append(Text.assemble(("could not show the payload: ", "red"), safe(meta.error or "")))
+        if item is not None:
+            parts.append(render_invalid(item, meta))
+    elif isinstance(model, Transaction):
+        parts += section("Spans", WaterfallView(transaction_waterfall(model)))
+    elif isinstance(model, SpanContainer):
+        parts += section("Spans", WaterfallView(container_waterfall(model)))
+    elif isinstance(model, LogContainer):
+        parts += section("Logs", _logs(model, full))
+    elif isinstance(model, Feedback) or not isinstance(model, Event):
+        parts += section("Item", render_item(item, model, meta))
+        if model is not None and not isinstance(model, Event) and not is_binary(item):
+            parts += section("Payload", *_payload(payload_view(item), full))
+    else:
+        parts += render_event_body(model, full)
+    if isinstance(model, Event):
+        parts += event_context(model, full)
+    if detail.attachments:
+        parts += section("Attachments", *_attachments(detail))
+    return Group(*parts)
+
+
+def render_saved(saved: Sequence[SavedFile]) -> Text:
+    """What `--save-attachments` wrote."""
+    out = Text()
+    for n, f in enumerate(saved):
+        out.append("\n" if n else "")
+        out.append("saved ", "green")
+        out.append_text(safe(str(f.path)))
+        out.append(f" ({size(f.size)})", "dim")
+    return out
+
+
+# -- heading ------------------------------------------------------------------------------
+
+
+PAYLOAD_LINES = 60  # lines of a payload's JSON shown before "--full shows all"
+
+
+def _payload(data: Any, full: bool) -> list[RenderableType]:
+    """The decoded payload as JSON, cut at `PAYLOAD_LINES` lines unless `full` (profiles are
+    thousands of lines of samples)."""
+    text = safe_json(data)
+    lines = text.split("\n")
+    if full or len(lines) <= PAYLOAD_LINES:
+        return [text]
+    more = Text(f"… {len(lines) - PAYLOAD_LINES:,} more lines (--full or --json shows all)", "dim")
+    return [Text("\n").join(lines[:PAYLOAD_LINES]), more]
+
+
+def _heading(detail: Detail, now: float) -> RenderableType:
+    """The issue (if any) with its counts, then what this item is and where it came from."""
+    record, issue = detail.record, detail.issue
+    lines: list[RenderableType] = []
+    if issue is not None:
+        lines.append(
+            Text.assemble(
+                (issue.short_id, "bold"),
+                "  ",
+                level_text(issue.level),
+                "  ",
+                safe(issue.title, "bold", single_line=True),
+            )
+        )
+        if issue.culprit:
+            lines.append(safe(issue.culprit, "italic", single_line=True))
+        lines.append(
+            join(
+                [
+                    plural(issue.count, "event"),
+                    plural(issue.users, "user"),
+                    f"first seen {ago(issue.first_seen, now)}",
+                    f"last seen {ago(issue.last_seen, now)}",
+                    f"project {clean(issue.project, single_line=True)}",
+                ],
+                style="",
+            )
+        )
+        if issue.count > 1:
+            which = "the latest" if detail.latest else "one"
+            lines.append(
+                Text(
+                    f"showing {which} of its events — devsentry events --issue {issue.short_id}"
+                    " lists them",
+                    "dim",
+                )
+            )
+        lines.append(Text())
+    elif record.title:
+        lines.append(safe(record.title, "bold", single_line=True))
+    when = record.timestamp or record.received
+    lines.append(
+        join(
+            [
+                Text(f"#{record.id}", "bold"),
+                Text.assemble(
+                    (clean(record.type, single_line=True), "cyan"),
+                    " ",
+                    clean(record.event_id or "", single_line=True),
+                ),
+            ]
+        )
+    )
+    lines.append(
+        join(
+            [
+                f"{rfc3339(when)} ({ago(when, now)})",
+                None if issue is not None else f"project {record.project}",
+                size(record.size),
+            ],
+            style="dim",
+        )
+    )
+    if detail.forward is not None:
+        lines.append(forward_text(detail.forward))
+    return Group(*lines)
+
+
+# -- logs and attachments -----------------------------------------------------------------
+
+
+def _logs(container: LogContainer, full: bool) -> ListTable:
+    """Every record: time, level, body, and its own attributes (all of them with --full)."""
+    columns = [
+        Col(header="TIME", style="dim"),
+        Col(header="LEVEL"),
+        Col(header="BODY", flex=True),
+        Col(header="ATTRIBUTES", style="dim", max_width=60 if full else 40, drop=1),
+    ]
+    rows = []
+    for log in container.logs:
+        when = log.timestamp_seconds
+        clock = (
+            time.strftime("%H:%M:%S", time.localtime(when)) + f".{int(when % 1 * 1000):03d}"
+            if when is not None
+            else ""
+        )
+        attrs = log.attrs
+        if not full:
+            attrs = {k: v for k, v in attrs.items() if not k.startswith(_COMMON)}
+        rows.append(
+            [
+                Text(clock),
+                level_text((log.level or "info").lower()),
+                safe(log.body or "", single_line=True, limit=None if full else 500),
+                safe(" ".join(f"{k}={scalar(v)}" for k, v in attrs.items()), single_line=True),
+            ]
+        )
+    return ListTable(columns, rows)
+
+
+_COMMON = ("sentry.", "process.", "telemetry.", "server.", "os.", "device.")
+
+
+def _attachments(detail: Detail) -> list[RenderableType]:
+    columns = [
+        Col(header="FILE", style="bold", flex=True),
+        Col(header="CONTENT TYPE", style="dim", drop=2),
+        Col(header="SIZE", justify="right"),
+        Col(header="KIND", style="dim", drop=1),
+    ]
+    rows = []
+    for a in detail.attachments:
+        kind = a.info.attachment_type if a.info.attachment_type != "event.attachment" else ""
+        rows.append(
+            [
+                safe(a.info.filename or f"attachment-{a.index}", single_line=True),
+                safe(a.info.content_type or "", single_line=True),
+                Text(size(a.info.size)),
+                safe(kind or "", single_line=True),
+            ]
+        )
+    return [ListTable(columns, rows), Text("--save-attachments DIR writes them to DIR", "dim")]

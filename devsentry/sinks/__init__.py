@@ -1,0 +1,1 @@
+"""What consumes indexed envelopes, off the ingest path: the live console and the forwarder."""

@@ -1,0 +1,309 @@
+"""The live console sink: each captured item printed as it arrives, never slowing ingest.
+
+`publish` only appends to a deque (ingest never waits on the terminal). A background task takes
+what is waiting, decides what deserves a full view, and hands finished renderables to one
+writer thread, so a terminal that stops reading (Ctrl-S, a paused pager) stalls the printing,
+never the event loop. At rest an item is printed as soon as it is dequeued: no timers, no
+batching delay.
+
+Bursts: when more than `burst` envelopes are waiting, or more than `rate` items arrive within
+one `window`, full views stop and the rest of the window is counted, then summed up in one
+line (`… 3,412 more items in the last 1.0s: 3,000 event, 400 log`). Output stays in that mode
+while traffic stays busy and resumes item by item once a window is calm. An event that opens a
+new issue is still shown during a burst (a few per window): that is the line worth seeing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from rich.console import Console, RenderableType
+from rich.text import Text
+
+from devsentry.process.indexer import Captured
+from devsentry.render.items import ItemMeta, render_invalid, render_item
+from devsentry.render.text import clean
+from devsentry.tasks import spawn
+
+__all__ = ["ConsoleSink", "item_meta"]
+
+log = logging.getLogger(__name__)
+
+
+def item_meta(captured: Captured, index: int) -> ItemMeta:
+    """The stored facts about the `index`-th item of a capture, as the views read them."""
+    record = captured.records[index]
+    stored = captured.stored.items[index] if index < len(captured.stored.items) else None
+    return ItemMeta.of(
+        record,
+        project=captured.project,
+        received=captured.received,
+        culprit=record.issue.culprit if record.issue is not None else None,
+        issue_id=stored.issue_id if stored is not None else None,
+        issue_count=stored.issue_count if stored is not None else None,
+    )
+
+
+def render_captured(captured: Captured, only: Sequence[int] | None = None) -> list[RenderableType]:
+    """The views of a capture's items (or of the items at `only`); a bad payload never raises."""
+    views: list[RenderableType] = []
+    for index, item in enumerate(captured.envelope.items):
+        if only is not None and index not in only:
+            continue
+        meta = item_meta(captured, index)
+        try:
+            views.append(render_item(item, captured.models[index], meta))
+        except Exception as exc:  # a view bug must cost one item, not the console
+            log.exception("could not render a %s item", item.type)
+            meta.error = f"{exc!r} (a devsentry bug: the item is stored as sent)"
+            views.append(render_invalid(item, meta, failed="show"))
+    return views
+
+
+def burst_summary(counts: Counter[str], seconds: float) -> Text:
+    """`… 3,412 more items in the last 1.0s: 3,000 event, 400 log (devsentry events …)`."""
+    total = sum(counts.values())
+    kinds = ", ".join(
+        f"{n:,} {clean(kind, single_line=True, limit=40)}" for kind, n in counts.most_common()
+    )
+    return Text.assemble(
+        ("… ", "yellow"),
+        (f"{total:,} more item{'' if total == 1 else 's'}", "bold yellow"),
+        (f" in the last {seconds:.1f}s: ", "yellow"),
+        kinds,
+        (" (devsentry events to list them)", "dim"),
+    )
+
+
+class ConsoleSink:
+    """Prints what the pipeline captured, live, on `console`.
+
+    Use `async with ConsoleSink(console):` or `await start()` … `await stop()`; `stop` prints
+    what is still queued (and any pending burst summary) before returning.
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        burst: int = 20,
+        rate: int = 50,
+        window: float = 1.0,
+        max_pending: int = 10_000,
+        new_issues_per_window: int = 5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.console = console
+        self.burst = burst
+        self.rate = rate
+        self.window = window
+        self.max_pending = max_pending
+        self.new_issues_per_window = new_issues_per_window
+        self._clock = clock
+        self._pending: deque[Captured] = deque()
+        self._notices: deque[RenderableType] = deque()  # one-liners from other parts (forwarder)
+        self._overflow: Counter[str] = Counter()  # counted in publish when pending is full
+        self._overflow_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakeup: asyncio.Event | None = None
+        self._drained: asyncio.Event | None = None  # set while nothing is waiting or printing
+        self._task: asyncio.Task[None] | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._stopping = False
+        # burst state, only touched by the task
+        self._window_start = 0.0
+        self._arrived = 0
+        self._issues_shown = 0
+        self._bursting = False
+        self._skipped: Counter[str] = Counter()
+        self._skipped_since: float | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._task is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._wakeup = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._stopping = False
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="devsentry-console")
+        self._task = spawn(self._run(), name="devsentry console")
+        if self._pending:
+            self._wakeup.set()
+
+    async def drain(self) -> None:
+        """Wait until everything published so far is printed (or counted in a burst)."""
+        if self._task is not None and self._drained is not None:
+            await self._drained.wait()
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Print what is queued, then stop. A terminal that accepts nothing is given up on."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        assert self._wakeup is not None
+        self._wakeup.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace)
+        except TimeoutError:
+            log.warning("the console did not take the last items within %.0fs", grace)
+            task.cancel()
+        if self._writer is not None:
+            self._writer.shutdown(wait=False, cancel_futures=True)
+            self._writer = None
+
+    async def __aenter__(self) -> ConsoleSink:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- the ingest side: must return at once --------------------------------------------
+
+    def publish(self, captured: Captured) -> None:
+        """Queue `captured` for printing. Safe from any thread; never blocks, never renders."""
+        if len(self._pending) >= self.max_pending:
+            with self._overflow_lock:
+                self._overflow.update(item.type or "unknown" for item in captured.envelope.items)
+        else:
+            self._pending.append(captured)
+        self._wake()
+
+    def notice(self, view: RenderableType) -> None:
+        """Queue a one-line notice (e.g. forwarding results). Same rules as `publish`."""
+        self._notices.append(view)
+        self._wake()
+
+    def _wake(self) -> None:
+        """Wake the printing task, from its own loop or from any other thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        if self._wakeup is not None and self._wakeup.is_set():
+            return
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is loop:
+            self._poke()
+        else:
+            loop.call_soon_threadsafe(self._poke)
+
+    def _poke(self) -> None:
+        if self._wakeup is not None and self._drained is not None:
+            self._drained.clear()
+            self._wakeup.set()
+
+    # -- the printing side -----------------------------------------------------------------
+
+    async def _run(self) -> None:
+        assert self._wakeup is not None and self._drained is not None and self._loop is not None
+        while True:
+            self._wakeup.clear()
+            final = self._stopping and not self._pending and not self._notices
+            views = self._take(final=final)
+            if views:
+                await self._loop.run_in_executor(self._writer, self._print, views)
+                continue
+            if final:
+                self._drained.set()
+                return
+            if self._stopping:
+                continue  # the final pass sums up an open burst at once: no waiting it out
+            if not self._pending:
+                self._drained.set()
+            await self._idle()
+
+    async def _idle(self) -> None:
+        """Wait for the next item, or until an open burst window is due to be summed up."""
+        assert self._wakeup is not None
+        if not (self._skipped or self._bursting):
+            await self._wakeup.wait()
+            return
+        due = self._window_start + self.window - self._clock()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), max(due, 0.0))
+
+    def _take(self, *, final: bool = False) -> list[RenderableType]:
+        """Everything waiting, decided: full views, counted items, summaries due."""
+        now = self._clock()
+        out: list[RenderableType] = []
+        while self._notices:
+            out.append(self._notices.popleft())
+        if final or now - self._window_start >= self.window:
+            out.extend(self._close_window(now))
+        with self._overflow_lock:
+            overflow, self._overflow = self._overflow, Counter()
+        if overflow:
+            self._bursting = True
+            self._count(overflow, now)
+        if len(self._pending) > self.burst:
+            self._bursting = True
+        while self._pending:
+            captured = self._pending.popleft()
+            self._arrived += len(captured.envelope.items)
+            if self._arrived > self.rate:
+                self._bursting = True
+            out.extend(
+                self._burst_views(captured, now) if self._bursting else render_captured(captured)
+            )
+        return out
+
+    def _burst_views(self, captured: Captured, now: float) -> list[RenderableType]:
+        """During a burst: show items that open a new issue (a few), count the rest."""
+        fresh = [
+            i
+            for i, stored in enumerate(captured.stored.items)
+            if stored.issue_count == 1 and i < len(captured.envelope.items)
+        ]
+        if fresh and self._issues_shown < self.new_issues_per_window:
+            self._issues_shown += len(fresh)
+        else:
+            fresh = []
+        rest = [
+            item.type or "unknown"
+            for i, item in enumerate(captured.envelope.items)
+            if i not in fresh
+        ]
+        self._count(Counter(rest), now)
+        return render_captured(captured, fresh) if fresh else []
+
+    def _count(self, counts: Counter[str], now: float) -> None:
+        if counts and self._skipped_since is None:
+            self._skipped_since = now
+        self._skipped.update(counts)
+
+    def _close_window(self, now: float) -> list[RenderableType]:
+        """End the current window: sum up what was skipped; stay in burst mode while busy."""
+        out: list[RenderableType] = []
+        if self._skipped:
+            since = self._skipped_since if self._skipped_since is not None else now
+            out.append(burst_summary(self._skipped, max(now - since, 0.0)))
+        # Still busy (and no quiet window in between): keep summing up instead of printing.
+        quiet = now - self._window_start >= 2 * self.window
+        self._bursting = bool(self._skipped) and self._arrived > self.burst and not quiet
+        self._skipped = Counter()
+        self._skipped_since = None
+        self._window_start = now
+        self._arrived = 0
+        self._issues_shown = 0
+        return out
+
+    def _print(self, views: list[RenderableType]) -> None:
+        """Runs on the writer thread: the only code that touches the terminal."""
+        for view in views:
+            try:
+                self.console.print(view)
+            except Exception:
+                log.exception("could not print to the console")

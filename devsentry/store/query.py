@@ -1,0 +1,69 @@
+"""`Query`: the filters `issues`, `events`, `tail` and `export` share, as SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import msgspec
+
+__all__ = ["Query", "where"]
+
+
+class Query(msgspec.Struct, kw_only=True):
+    """Filters shared by `issues`, `events` and `tail`."""
+
+    project: str | None = None
+    release: str | None = None
+    environment: str | None = None
+    level: str | None = None
+    since: float | None = None  # epoch seconds
+    search: str | None = None
+    types: Sequence[str] = ()
+    issue_id: int | None = None
+    after_id: int | None = None
+    limit: int | None = 100
+
+
+def where(q: Query, table: Literal["issues", "items"]) -> tuple[str, list[Any]]:
+    """The `WHERE` clause (with its arguments) that applies `q` to `table`."""
+    clauses: list[str] = []
+    args: list[Any] = []
+    time_col = "last_seen" if table == "issues" else "received"
+    for column, value in (
+        ("project", q.project),
+        ("level", q.level),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    if table == "items":
+        for column, value in (("release", q.release), ("environment", q.environment)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        if q.types:
+            clauses.append(f"type IN ({','.join('?' * len(q.types))})")
+            args.extend(q.types)
+        if q.issue_id is not None:
+            clauses.append("issue_id = ?")
+            args.append(q.issue_id)
+        if q.after_id is not None:
+            clauses.append("id > ?")
+            args.append(q.after_id)
+    elif q.release is not None or q.environment is not None:
+        sub = ["issue_id = issues.id"]
+        for column, value in (("release", q.release), ("environment", q.environment)):
+            if value is not None:
+                sub.append(f"{column} = ?")
+                args.append(value)
+        clauses.append(f"EXISTS (SELECT 1 FROM items WHERE {' AND '.join(sub)})")
+    if q.since is not None:
+        clauses.append(f"{time_col} >= ?")
+        args.append(q.since)
+    if q.search:
+        columns = "title || ' ' || coalesce(culprit, '')" if table == "issues" else "title"
+        clauses.append(f"{columns} LIKE ? ESCAPE '\\'")
+        escaped = q.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        args.append(f"%{escaped}%")
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), args

@@ -1,0 +1,159 @@
+"""The records the store takes in and gives out: what is written, and the rows read back."""
+
+from __future__ import annotations
+
+import msgspec
+
+from devsentry.store.ids import short_id
+
+__all__ = [
+    "ENVELOPE_COLUMNS",
+    "ISSUE_COLUMNS",
+    "ITEM_COLUMNS",
+    "EnvelopeRecord",
+    "Forward",
+    "IssueRecord",
+    "ItemRecord",
+    "NewEnvelope",
+    "NewIssue",
+    "NewItem",
+    "StoredEnvelope",
+    "StoredItem",
+]
+
+
+class NewItem(msgspec.Struct):
+    """The searchable facts about one item, extracted by the pipeline before storing."""
+
+    index: int
+    type: str
+    size: int
+    event_id: str | None = None
+    timestamp: float | None = None
+    level: str | None = None
+    release: str | None = None
+    environment: str | None = None
+    platform: str | None = None
+    sdk: str | None = None
+    title: str | None = None
+    user: str | None = None
+    trace_id: str | None = None
+    error: str | None = None  # why the payload could not be decoded, if it could not
+    issue: NewIssue | None = None
+
+
+class NewIssue(msgspec.Struct):
+    """The grouping result for an error-like item."""
+
+    hash: str
+    title: str
+    culprit: str | None = None
+    level: str | None = None
+    type: str | None = None
+    value: str | None = None
+    platform: str | None = None
+    basis: str | None = None
+
+
+class NewEnvelope(msgspec.Struct):
+    """An accepted envelope, ready to be committed."""
+
+    raw: bytes
+    project: str
+    transport: str
+    received: float
+    items: list[NewItem]
+    event_id: str | None = None
+    client: str | None = None
+    remote_addr: str | None = None
+    content_encoding: str | None = None
+    forward: Forward | None = None  # where to deliver a copy, when forwarding is on
+
+
+class Forward(msgspec.Struct):
+    """Where a copy of an envelope goes: a DSN, or (intercept) the URL it was bound for."""
+
+    target: str
+    headers: dict[str, str] | None = None  # the original request's, for URL targets
+
+
+class IssueRecord(msgspec.Struct):
+    id: int
+    project: str
+    title: str
+    culprit: str | None
+    level: str | None
+    type: str | None
+    value: str | None
+    platform: str | None
+    basis: str | None
+    count: int
+    users: int
+    first_seen: float
+    last_seen: float
+    hash: str
+
+    @property
+    def short_id(self) -> str:
+        return short_id(self.id)
+
+
+class ItemRecord(msgspec.Struct):
+    id: int
+    envelope_id: int
+    index: int
+    type: str
+    project: str
+    event_id: str | None
+    timestamp: float | None
+    received: float
+    level: str | None
+    release: str | None
+    environment: str | None
+    platform: str | None
+    sdk: str | None
+    title: str | None
+    user: str | None
+    trace_id: str | None
+    size: int
+    issue_id: int | None
+    error: str | None
+
+
+class EnvelopeRecord(msgspec.Struct):
+    id: int
+    received: float
+    project: str
+    event_id: str | None
+    transport: str
+    client: str | None
+    remote_addr: str | None
+    content_encoding: str | None
+    size: int
+    raw: bytes
+
+
+class StoredItem(msgspec.Struct):
+    """What sinks learn about a stored item: its row id and, for errors, its issue's state."""
+
+    id: int
+    issue_id: int | None = None
+    issue_count: int | None = None  # 1 means the issue is new
+
+
+class StoredEnvelope(msgspec.Struct):
+    id: int
+    items: list[StoredItem]
+
+
+ITEM_COLUMNS = (
+    "id, envelope_id, idx, type, project, event_id, timestamp, received, level, release, "
+    "environment, platform, sdk, title, user, trace_id, size, issue_id, error"
+)
+ISSUE_COLUMNS = (
+    "id, project, title, culprit, level, type, value, platform, basis, count, users, "
+    "first_seen, last_seen, hash"
+)
+ENVELOPE_COLUMNS = (
+    "id, received, project, event_id, transport, client, remote_addr, content_encoding, size, raw"
+)

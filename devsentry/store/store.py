@@ -1,0 +1,245 @@
+"""The local store: one SQLite file in WAL mode, readable by other processes while it is written.
+
+Every accepted envelope is kept whole (its decompressed bytes, so export and replay are byte
+exact), with one row per item carrying the fields people filter on and the issue it belongs to.
+Requests that could not be parsed are kept too, in `rejected`, so nothing sent is lost. This
+module opens the file and reads it; `writes.py` holds what changes it, and `writer.py` the one
+writer that batches those changes into group commits.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from devsentry.store.query import Query, where
+from devsentry.store.records import (
+    ENVELOPE_COLUMNS,
+    ISSUE_COLUMNS,
+    ITEM_COLUMNS,
+    EnvelopeRecord,
+    IssueRecord,
+    ItemRecord,
+)
+from devsentry.store.schema import SCHEMA
+
+__all__ = ["DEFAULT_KEEP", "Store", "default_store_path", "transaction"]
+
+#: Retention default: the newest 100 000 envelopes (a few hundred MB of typical SDK traffic).
+DEFAULT_KEEP = 100_000
+
+
+def default_store_path() -> Path:
+    """`$XDG_DATA_HOME/devsentry/devsentry.db` or the platform's equivalent."""
+    return Path(platformdirs.user_data_dir("devsentry", appauthor=False)) / "devsentry.db"
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction, taken at once (`BEGIN IMMEDIATE`), rolled back on any error."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+class Store:
+    """A devsentry store file. One `Store` per thread: SQLite connections are not shared."""
+
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        if readonly:
+            if not self.path.is_file():
+                raise FileNotFoundError(f"no devsentry store at {self.path}")
+            # mode=ro: a reader can never change the file, whatever it runs.
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            self.db = sqlite3.connect(
+                uri, uri=True, timeout=10, isolation_level=None, check_same_thread=False
+            )
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(
+                self.path, timeout=10, isolation_level=None, check_same_thread=False
+            )
+        self.db.execute("PRAGMA busy_timeout = 10000")
+        if not readonly:
+            # 16 KiB pages (only takes effect on a new file): a typical 5-10 KB envelope fits
+            # one page instead of spilling into overflow pages, which halves its write cost.
+            self.db.execute("PRAGMA page_size = 16384")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            # WAL + NORMAL: a commit survives the process dying; only an OS crash can lose the
+            # last commits. That is the right trade for a development tool that must be fast.
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.executescript(SCHEMA)
+            # A store written before the index was tracked is fully indexed already.
+            self.db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) SELECT 'indexed_upto',"
+                " coalesce(max(envelope_id), 0) FROM items"
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.db)
+
+    def unindexed(self, limit: int = 256) -> list[EnvelopeRecord]:
+        """Committed envelopes whose items are not indexed yet (after a crash or overload)."""
+        rows = self.db.execute(
+            f"SELECT {ENVELOPE_COLUMNS} FROM envelopes WHERE id > coalesce((SELECT value"
+            " FROM meta WHERE key = 'indexed_upto'), 0) ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [EnvelopeRecord(*row) for row in rows]
+
+    def issues(self, q: Query | None = None) -> list[IssueRecord]:
+        q = q or Query()
+        clause, args = where(q, "issues")
+        sql = f"SELECT {ISSUE_COLUMNS} FROM issues{clause} ORDER BY last_seen DESC, id DESC"
+        if q.limit is not None:
+            sql += f" LIMIT {int(q.limit)}"
+        return [IssueRecord(*row) for row in self.db.execute(sql, args)]
+
+    def items(self, q: Query | None = None, *, oldest_first: bool = False) -> list[ItemRecord]:
+        q = q or Query()
+        clause, args = where(q, "items")
+        order = "ASC" if oldest_first else "DESC"
+        sql = f"SELECT {ITEM_COLUMNS} FROM items{clause} ORDER BY id {order}"
+        if q.limit is not None:
+            sql += f" LIMIT {int(q.limit)}"
+        return [ItemRecord(*row) for row in self.db.execute(sql, args)]
+
+    def issue(self, issue_id: int) -> IssueRecord | None:
+        row = self.db.execute(
+            f"SELECT {ISSUE_COLUMNS} FROM issues WHERE id = ?", (issue_id,)
+        ).fetchone()
+        return IssueRecord(*row) if row else None
+
+    def item(self, item_id: int) -> ItemRecord | None:
+        row = self.db.execute(
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,)
+        ).fetchone()
+        return ItemRecord(*row) if row else None
+
+    def items_by_event_id(self, prefix: str) -> list[ItemRecord]:
+        """Items whose event id starts with `prefix` (hex, dashes ignored)."""
+        prefix = prefix.replace("-", "").lower()
+        rows = self.db.execute(
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE event_id >= ? AND event_id < ?"
+            " ORDER BY id DESC LIMIT 20",
+            (prefix, prefix + "g"),
+        )
+        return [ItemRecord(*row) for row in rows]
+
+    def envelope(self, envelope_id: int) -> EnvelopeRecord | None:
+        row = self.db.execute(
+            f"SELECT {ENVELOPE_COLUMNS} FROM envelopes WHERE id = ?",
+            (envelope_id,),
+        ).fetchone()
+        return EnvelopeRecord(*row) if row else None
+
+    def last_item_id(self) -> int:
+        (value,) = self.db.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()
+        return int(value)
+
+    def count_envelopes(self) -> int:
+        (value,) = self.db.execute("SELECT count(*) FROM envelopes").fetchone()
+        return int(value)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts by type and project, and the file's size."""
+        by_type = dict(
+            self.db.execute("SELECT type, count(*) FROM items GROUP BY type ORDER BY 2 DESC")
+        )
+        by_project = dict(
+            self.db.execute(
+                "SELECT project, count(*) FROM envelopes GROUP BY project ORDER BY 2 DESC"
+            )
+        )
+        (envelopes,) = self.db.execute("SELECT count(*) FROM envelopes").fetchone()
+        (issues,) = self.db.execute("SELECT count(*) FROM issues").fetchone()
+        (rejected,) = self.db.execute("SELECT count(*) FROM rejected").fetchone()
+        size = sum(
+            p.stat().st_size
+            for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
+            if p.exists()
+        )
+        return {
+            "path": str(self.path),
+            "size": size,
+            "envelopes": envelopes,
+            "items": sum(by_type.values()),
+            "issues": issues,
+            "rejected": rejected,
+            "by_type": by_type,
+            "by_project": by_project,
+        }
+
+    def count_issues(self, q: Query | None = None) -> int:
+        """How many issues match `q` (its limit ignored), for "showing 50 of 1,234"."""
+        clause, args = where(q or Query(), "issues")
+        (value,) = self.db.execute(f"SELECT count(*) FROM issues{clause}", args).fetchone()
+        return int(value)
+
+    def count_items(self, q: Query | None = None) -> int:
+        """How many items match `q` (its limit ignored)."""
+        clause, args = where(q or Query(), "items")
+        (value,) = self.db.execute(f"SELECT count(*) FROM items{clause}", args).fetchone()
+        return int(value)
+
+    def issue_count_at(self, issue_id: int, item_id: int) -> int:
+        """The issue's event count when item `item_id` arrived (1: it opened the issue)."""
+        (value,) = self.db.execute(
+            "SELECT count(*) FROM items WHERE issue_id = ? AND id <= ?", (issue_id, item_id)
+        ).fetchone()
+        return int(value)
+
+    def received_range(self) -> tuple[float | None, float | None]:
+        """When the oldest and newest stored envelopes arrived."""
+        oldest, newest = self.db.execute(
+            "SELECT min(received), max(received) FROM envelopes"
+        ).fetchone()
+        return oldest, newest
+
+    def envelope_ids(self, q: Query | None = None) -> list[int]:
+        """Envelopes with at least one item matching `q`, newest first; `q.limit` counts
+        envelopes, not items (an event and its attachments are one envelope)."""
+        q = q or Query()
+        clause, args = where(q, "items")
+        sql = (
+            f"SELECT envelope_id FROM items{clause} GROUP BY envelope_id ORDER BY envelope_id DESC"
+        )
+        if q.limit is not None:
+            sql += f" LIMIT {int(q.limit)}"
+        return [int(row[0]) for row in self.db.execute(sql, args)]
+
+    def envelope_items(self, envelope_id: int) -> list[ItemRecord]:
+        """The indexed items of one envelope, in envelope order."""
+        rows = self.db.execute(
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE envelope_id = ? ORDER BY idx",
+            (envelope_id,),
+        )
+        return [ItemRecord(*row) for row in rows]
+
+    def fully_indexed(self) -> bool:
+        """Whether every committed envelope is indexed yet (items and issues written)."""
+        (value,) = self.db.execute(
+            "SELECT count(*) FROM envelopes WHERE id > coalesce((SELECT value FROM meta"
+            " WHERE key = 'indexed_upto'), 0)"
+        ).fetchone()
+        return not value

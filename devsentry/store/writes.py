@@ -1,0 +1,284 @@
+"""Writing the store: envelopes and their outbox rows, the index (items, issues, users),
+refused requests, retention and clearing.
+
+Every function runs on the one writer connection (see `writer.py`), most inside a transaction
+the caller holds, so a batch of many envelopes is one commit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from devsentry.store.records import ITEM_COLUMNS, NewEnvelope, NewIssue, StoredItem
+from devsentry.store.store import transaction
+
+__all__ = ["clear", "insert_envelopes", "insert_items", "prune", "reject"]
+
+_ITEM_PLACEHOLDERS = ",".join("?" * len(ITEM_COLUMNS.split(", ")))
+
+
+class _IssueUpdate:
+    """One batch's events for one issue, folded into a single upsert."""
+
+    __slots__ = ("count", "first_seen", "last_seen", "latest")
+
+    def __init__(self, issue: NewIssue, count: int, first_seen: float, last_seen: float):
+        self.latest = issue
+        self.count = count
+        self.first_seen = first_seen
+        self.last_seen = last_seen
+
+    def add(self, issue: NewIssue, seen: float) -> None:
+        self.latest = issue
+        self.count += 1
+        self.first_seen = min(self.first_seen, seen)
+        self.last_seen = max(self.last_seen, seen)
+
+
+def insert_envelopes(db: sqlite3.Connection, batch: Sequence[NewEnvelope]) -> list[int]:
+    """Commit-ready rows for raw envelopes (the source of truth) and their outbox entries."""
+    # Ids are assigned here, under the write lock, so rows can go in with executemany.
+    (last,) = db.execute(
+        "SELECT max(coalesce(max(id), 0), coalesce((SELECT value FROM meta"
+        " WHERE key = 'envelope_hwm'), 0)) FROM envelopes"
+    ).fetchone()
+    ids = list(range(last + 1, last + 1 + len(batch)))
+    db.executemany(
+        "INSERT INTO envelopes (id, received, project, event_id, transport, client,"
+        " remote_addr, content_encoding, size, raw) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                envelope_id,
+                env.received,
+                env.project,
+                env.event_id,
+                env.transport,
+                env.client,
+                env.remote_addr,
+                env.content_encoding,
+                len(env.raw),
+                env.raw,
+            )
+            for envelope_id, env in zip(ids, batch, strict=True)
+        ],
+    )
+    outbox = [
+        (
+            envelope_id,
+            env.forward.target,
+            msgspec.json.encode(env.forward.headers).decode() if env.forward.headers else None,
+            env.received,
+            env.received,
+        )
+        for envelope_id, env in zip(ids, batch, strict=True)
+        if env.forward is not None
+    ]
+    if outbox:  # in the same transaction: what is acknowledged is also queued upstream
+        db.executemany(
+            "INSERT INTO outbox (envelope_id, target, headers, state, next_attempt, updated)"
+            " VALUES (?, ?, ?, 'pending', ?, ?)",
+            outbox,
+        )
+    return ids
+
+
+def insert_items(
+    db: sqlite3.Connection, batch: Sequence[tuple[int, NewEnvelope]]
+) -> list[list[StoredItem]]:
+    """Item rows for a batch; each issue is upserted once however many events it got."""
+    db = db
+    (last_item,) = db.execute(
+        "SELECT max(coalesce(max(id), 0), coalesce((SELECT value FROM meta"
+        " WHERE key = 'item_hwm'), 0)) FROM items"
+    ).fetchone()
+    item_rows: list[list[Any]] = []
+    issue_of: list[tuple[str, str] | None] = []
+    issues: dict[tuple[str, str], _IssueUpdate] = {}
+    users: set[tuple[tuple[str, str], str]] = set()
+    for envelope_id, env in batch:
+        for item in env.items:
+            key = None
+            if item.issue is not None:
+                key = (env.project, item.issue.hash)
+                seen = item.timestamp or env.received
+                update = issues.get(key)
+                if update is None:
+                    issues[key] = _IssueUpdate(item.issue, 1, seen, seen)
+                else:
+                    update.add(item.issue, seen)
+                if item.user:
+                    users.add((key, item.user))
+            issue_of.append(key)
+            item_rows.append(
+                [
+                    last_item + len(item_rows) + 1,
+                    envelope_id,
+                    item.index,
+                    item.type,
+                    env.project,
+                    item.event_id,
+                    item.timestamp,
+                    env.received,
+                    item.level,
+                    item.release,
+                    item.environment,
+                    item.platform,
+                    item.sdk,
+                    item.title,
+                    item.user,
+                    item.trace_id,
+                    item.size,
+                    None,  # issue_id, filled in below
+                    item.error,
+                ]
+            )
+    issue_ids = {key: _upsert_issue(db, key, update) for key, update in issues.items()}
+    if users:
+        db.executemany(
+            "INSERT OR IGNORE INTO issue_users (issue_id, user) VALUES (?, ?)",
+            [(issue_ids[key][0], user) for key, user in users],
+        )
+        db.executemany(
+            "UPDATE issues SET users = (SELECT count(*) FROM issue_users"
+            " WHERE issue_id = issues.id) WHERE id = ?",
+            [(issue_id,) for issue_id in {issue_ids[key][0] for key, _ in users}],
+        )
+    # The count each event saw: the issue's final count minus the events after it.
+    remaining = {key: update.count for key, update in issues.items()}
+    stored: list[StoredItem] = []
+    for row, key in zip(item_rows, issue_of, strict=True):
+        if key is None:
+            stored.append(StoredItem(row[0]))
+            continue
+        issue_id, final = issue_ids[key]
+        remaining[key] -= 1
+        row[17] = issue_id
+        stored.append(StoredItem(row[0], issue_id, final - remaining[key]))
+    db.executemany(f"INSERT INTO items ({ITEM_COLUMNS}) VALUES ({_ITEM_PLACEHOLDERS})", item_rows)
+    if batch:
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES ('indexed_upto', ?) ON CONFLICT (key)"
+            " DO UPDATE SET value = max(value, excluded.value)",
+            (max(envelope_id for envelope_id, _ in batch),),
+        )
+    out: list[list[StoredItem]] = []
+    position = 0
+    for _, env in batch:
+        out.append(stored[position : position + len(env.items)])
+        position += len(env.items)
+    return out
+
+
+def _upsert_issue(
+    db: sqlite3.Connection, key: tuple[str, str], update: _IssueUpdate
+) -> tuple[int, int]:
+    issue = update.latest
+    row = db.execute(
+        "INSERT INTO issues (project, hash, title, culprit, level, type, value, platform,"
+        " basis, count, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT (project, hash) DO UPDATE SET count = count + excluded.count,"
+        " last_seen = max(last_seen, excluded.last_seen),"
+        " first_seen = min(first_seen, excluded.first_seen),"
+        " title = excluded.title, culprit = excluded.culprit, level = excluded.level,"
+        " value = excluded.value"
+        " RETURNING id, count",
+        (
+            key[0],
+            key[1],
+            issue.title,
+            issue.culprit,
+            issue.level,
+            issue.type,
+            issue.value,
+            issue.platform,
+            issue.basis,
+            update.count,
+            update.first_seen,
+            update.last_seen,
+        ),
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def reject(
+    db: sqlite3.Connection,
+    raw: bytes,
+    *,
+    status: int,
+    reason: str,
+    path: str | None,
+    headers: dict[str, str],
+) -> int:
+    """Keep a request that was refused, for `devsentry rejected` and bug reports."""
+    with transaction(db):
+        cur = db.execute(
+            "INSERT INTO rejected (received, path, status, reason, headers, raw)"
+            " VALUES (?,?,?,?,?,?)",
+            (time.time(), path, status, reason, msgspec.json.encode(headers).decode(), raw),
+        )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def prune(db: sqlite3.Connection, keep: int, max_bytes: int | None = None) -> int:
+    """Delete the oldest envelopes beyond `keep` (and beyond `max_bytes` of raw data).
+
+    Issues keep their counts, as in Sentry: the events age out, the issue stays.
+    """
+    with transaction(db):
+        # Ids are dense and only the oldest go, so the newest id tells where `keep` ends
+        # without counting the table (a full scan). Rows kept for the outbox make the gaps.
+        (newest,) = db.execute("SELECT coalesce(max(id), 0) FROM envelopes").fetchone()
+        cutoff = max(newest - keep, 0)
+        if max_bytes is not None:
+            row = db.execute(
+                "SELECT id FROM (SELECT id, sum(size) OVER (ORDER BY id DESC) AS newer"
+                " FROM envelopes) WHERE newer > ? ORDER BY id DESC LIMIT 1",
+                (max_bytes,),
+            ).fetchone()
+            if row is not None:
+                cutoff = max(cutoff, row[0])
+        if not cutoff:
+            return 0
+        # Envelopes still waiting to be delivered upstream are kept whatever their age.
+        deleted = db.execute(
+            "DELETE FROM envelopes WHERE id <= ? AND id NOT IN (SELECT envelope_id"
+            " FROM outbox WHERE state IN ('pending', 'rate_limited'))",
+            (cutoff,),
+        ).rowcount
+        db.execute("DELETE FROM items WHERE envelope_id <= ?", (cutoff,))
+        # pending deliveries outlive retention: only settled outbox rows go with their envelope
+        db.execute(
+            "DELETE FROM outbox WHERE envelope_id <= ? AND state IN ('delivered', 'dropped')",
+            (cutoff,),
+        )
+        db.execute(
+            "DELETE FROM rejected WHERE id NOT IN"
+            " (SELECT id FROM rejected ORDER BY id DESC LIMIT 1000)"
+        )
+    return int(deleted)
+
+
+def clear(db: sqlite3.Connection) -> None:
+    """Delete everything (the file stays, with its schema)."""
+    with transaction(db):
+        # Ids never go back, even across a clear: a running server's indexer and a `tail`
+        # follow them upward. `meta` keeps the high-water marks (and the index position).
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) SELECT 'envelope_hwm',"
+            " max(coalesce(max(id), 0), (SELECT coalesce(max(value), 0) FROM meta"
+            " WHERE key = 'envelope_hwm')) FROM envelopes"
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) SELECT 'item_hwm',"
+            " max(coalesce(max(id), 0), (SELECT coalesce(max(value), 0) FROM meta"
+            " WHERE key = 'item_hwm')) FROM items"
+        )
+        for table in ("items", "issue_users", "issues", "envelopes", "rejected", "outbox"):
+            db.execute(f"DELETE FROM {table}")
+    db.execute("VACUUM")

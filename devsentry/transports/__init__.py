@@ -1,0 +1,1 @@
+"""How envelopes arrive: the aiohttp ingest server, the mitmproxy addon, and `intercept`."""

@@ -1,0 +1,103 @@
+"""The HTTP transport: Relay's ingest routes on aiohttp, handing raw bytes to the pipeline.
+
+Nothing protocol-related happens here: one handler reads the body, asks `routes` which route
+the request is for, notes what the request said (project, encoding, headers, query) and sends
+the answer `routes` shaped from the pipeline's decision — `200 {"id": …}`, `400/413
+{"detail": …}`, with Relay's CORS headers so browser SDKs work. The mitmproxy addon is the
+other transport over the same `routes`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from devsentry.ingest import routes
+from devsentry.ingest.pipeline import Pipeline
+from devsentry.ingest.request import Request
+from devsentry.transports.address import DEFAULT_PORT, http_url
+
+__all__ = ["Server"]
+
+log = logging.getLogger(__name__)
+
+
+def _send(reply: routes.Reply) -> web.Response:
+    return web.Response(status=reply.status, body=reply.body or None, headers=reply.headers)
+
+
+@dataclass
+class Server:
+    """`devsentry serve`'s HTTP side. `await start()` binds; `port` is then the real port."""
+
+    pipeline: Pipeline
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    max_body: int = 0  # compressed request bytes; 0 → the pipeline's max_size
+    _runner: web.AppRunner | None = field(default=None, init=False, repr=False)
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=self.max_body or self.pipeline.max_size)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        return app
+
+    async def start(self) -> None:
+        # auto_decompress off: the pipeline decompresses itself, with a bound on the output.
+        self._runner = web.AppRunner(
+            self.app(), access_log=None, handle_signals=False, auto_decompress=False
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        await site.start()
+        server = site._server
+        if self.port == 0 and isinstance(server, asyncio.Server) and server.sockets:
+            self.port = server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def base_url(self) -> str:
+        return http_url(self.host, self.port)
+
+    def dsn(self, project: int | str = 1, key: str = "devsentry") -> str:
+        """A DSN that points SDKs here (any key and numeric project id are accepted)."""
+        return self.base_url.replace("://", f"://{key}@", 1) + f"/{project}"
+
+    @property
+    def spotlight_url(self) -> str:
+        return f"{self.base_url}/stream"
+
+    # -- the handler --------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.method == "OPTIONS":  # preflight for any path, as Relay's CORS layer does
+            return _send(routes.preflight())
+        route = routes.match(request.method, request.path)
+        if route is None:
+            return _send(routes.not_found(request.method, request.path))
+        if not route.ingest:
+            return _send(routes.health())
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge as exc:
+            return _send(routes.refused(413, f"request body too large: {exc.text}"))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        kind = routes.body_kind(route, request.headers.get("Content-Type"))
+        ingest = Request(
+            body=body,
+            transport=route.transport(kind),
+            kind=kind,
+            project=route.project,
+            content_encoding=request.headers.get("Content-Encoding"),
+            headers=request.headers,
+            query=request.query_string,
+            path=request.path,
+            remote_addr=peer[0] if peer else None,
+        )
+        return _send(await routes.ingest(self.pipeline, ingest))
