@@ -217,8 +217,8 @@ def intercept_target(
 ) -> Target:
     """Proxy and CA variables for a `devsentry intercept` on `host:port`: the running one
     (it names its CA), or one started here (`port` 0: always started here)."""
-    from devsentry.service import make_sinks
-    from devsentry.transports.intercept import InterceptError, intercepting, proxy_env
+    from devsentry.service import intercepting, make_sinks
+    from devsentry.transports.intercept import InterceptError, proxy_env
 
     info = probe_intercept(host, port) if port else None
     if info is not None:

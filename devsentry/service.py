@@ -1,9 +1,10 @@
 """Assembly: store writer, pipeline, indexer, sinks and forwarder, started and stopped together.
 
-Every front end runs the same parts. `ingesting()` is the whole pipeline without a transport
-(`devsentry intercept` puts mitmproxy in front of it); `serving()` adds the HTTP server
-(`devsentry serve`, `devsentry run`, the pytest fixture). On exit each stops accepting, indexes
-everything acknowledged so the sinks see it, drains the sinks and commits what is queued.
+Every front end runs the same parts. `ingesting()` is the whole pipeline without a transport;
+`serving()` puts the HTTP server in front of it (`devsentry serve`, `devsentry run`, the pytest
+fixture), `intercepting()` mitmproxy (`devsentry intercept`, `devsentry run --intercept`). On
+exit each stops accepting, indexes everything acknowledged so the sinks see it, drains the sinks
+and commits what is queued.
 `run_until_stopped` is the loop `serve` and `intercept` share (Ctrl-C and SIGTERM stop it
 cleanly); `Background` runs an assembly on an event loop of its own, in a thread, for code that
 is not async (tests, `devsentry run`).
@@ -16,10 +17,10 @@ import contextlib
 import contextvars
 import signal
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rich.console import Console
 
@@ -30,10 +31,20 @@ from devsentry.protocol.compression import DEFAULT_MAX_SIZE
 from devsentry.store.outbox import Delivery, Outbox
 from devsentry.store.store import DEFAULT_KEEP
 from devsentry.store.writer import StoreWriter
-from devsentry.transports.address import DEFAULT_PORT
+from devsentry.transports.address import DEFAULT_PORT, DEFAULT_PROXY_PORT
 from devsentry.transports.server import Server
 
-__all__ = ["Background", "ingesting", "make_sinks", "run_until_stopped", "serving"]
+if TYPE_CHECKING:
+    from devsentry.transports.intercept import Proxy
+
+__all__ = [
+    "Background",
+    "ingesting",
+    "intercepting",
+    "make_sinks",
+    "run_until_stopped",
+    "serving",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -118,6 +129,43 @@ async def serving(
             yield server
         finally:
             await server.stop()
+
+
+@asynccontextmanager
+async def intercepting(
+    store: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PROXY_PORT,
+    confdir: Path = Path("~/.mitmproxy"),
+    sinks: Sequence[Sink] = (),
+    hosts: Sequence[str] = (),
+    keep: int = DEFAULT_KEEP,
+    max_size: int = DEFAULT_MAX_SIZE,
+    forward: ForwardPolicy | None = None,
+    on_warning: Callable[[str], None] | None = None,
+    addons: Sequence[object] = (),
+    mitmproxy_options: Mapping[str, Any] | None = None,
+) -> AsyncIterator[Proxy]:
+    """mitmproxy with the devsentry addon in front of the pipeline, for the `async with`
+    block (`transports.intercept.proxying` says what the proxy options mean)."""
+    from devsentry.transports.intercept import proxying
+
+    async with (
+        ingesting(store, sinks=sinks, keep=keep, max_size=max_size, forward=forward) as pipeline,
+        proxying(
+            pipeline,
+            store,
+            host=host,
+            port=port,
+            confdir=confdir,
+            hosts=hosts,
+            on_warning=on_warning,
+            addons=addons,
+            mitmproxy_options=mitmproxy_options,
+        ) as proxy,
+    ):
+        yield proxy
 
 
 def run_until_stopped(

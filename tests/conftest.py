@@ -1,4 +1,5 @@
-"""Shared test helpers: real servers on port 0, real SDKs in subprocesses."""
+"""Shared test helpers: real servers on port 0, real SDKs in subprocesses; waiting is
+`devsentry.testing.wait_until`, the helper the fixture uses too."""
 
 from __future__ import annotations
 
@@ -6,14 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
-from devsentry.testing import LocalServer
+from devsentry.testing import LocalServer, wait_until
 from devsentry.testing.plugin import DevSentry
 
 TESTS = Path(__file__).parent
@@ -78,16 +76,12 @@ def run_node_app(name: str, *args: str, **env: str) -> subprocess.CompletedProce
     return proc
 
 
-T = TypeVar("T")
-
-
-def wait_until(check: Callable[[], T | None], what: str, timeout: float = 15.0) -> T:
-    """Poll `check` until it returns something truthy; fail saying `what` never happened."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout:.0f}s: {what}")
-        time.sleep(0.02)
+__all__ = [
+    "APPS",
+    "FIXTURES",
+    "NODE_DIR",
+    "clean_env",
+    "run_node_app",
+    "run_python_app",
+    "wait_until",
+]

@@ -30,15 +30,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from mitmproxy import exceptions
 from mitmproxy.addons.proxyserver import Proxyserver
-from mitmproxy.test import taddons, tutils
+from mitmproxy.test import taddons, tflow
 from rich.console import Console
 
 from devsentry.cli import cli
-from devsentry.service import Background, make_sinks
+from devsentry.service import Background, intercepting, make_sinks
 from devsentry.store import EnvelopeRecord, Query, Store
 from devsentry.transports import addon
 from devsentry.transports.addon import DevSentry
-from devsentry.transports.intercept import InterceptError, Proxy, intercepting
+from devsentry.transports.intercept import InterceptError, Proxy
 from tests.conftest import FIXTURES, clean_env, run_node_app, run_python_app, wait_until
 
 T = TypeVar("T")
@@ -387,6 +387,27 @@ def test_port_in_use_is_an_intercept_error(tmp_path: Path) -> None:
 # -- the addon on its own: recognition and options --------------------------------------------
 
 
+#: A body of each route's kind, and the item types devsentry stores for it.
+BODIES = {
+    "envelope": (ERROR_ENVELOPE, ["event"]),
+    "store": (b'{"message": "from the legacy store route"}', ["event"]),
+    "security": (b'{"csp-report": {"document-uri": "https://app.test/"}}', ["raw_security"]),
+    "minidump": (b"MDMP" + bytes(64), ["event", "attachment"]),
+}
+
+
+def in_loop(body: Callable[[], Any]) -> Any:
+    """Run `body` (a function or a coroutine function) with a running event loop that is
+    closed afterwards: mitmproxy's test context makes its own otherwise, and mitmproxy 11's
+    never closes it."""
+
+    async def main() -> Any:
+        result = body()
+        return await result if asyncio.iscoroutine(result) else result
+
+    return asyncio.run(main())
+
+
 @pytest.mark.parametrize(
     ("method", "url", "headers", "route"),
     [
@@ -419,42 +440,73 @@ def test_port_in_use_is_an_intercept_error(tmp_path: Path) -> None:
     ],
 )
 def test_recognition(
-    method: str, url: str, headers: dict[str, str], route: tuple[str, str] | None
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    route: tuple[str, str] | None,
+    tmp_path: Path,
 ) -> None:
-    request = tutils.treq()
-    request.method = method
-    request.url = url
-    request.headers.clear()
-    request.headers.update(headers)
-    found = DevSentry()._recognize(request)
-    assert (None if found is None else (found.kind, found.project)) == route
-
-
-def in_loop(body: Callable[[], None]) -> None:
-    """Run `body` with a running event loop that is closed afterwards: mitmproxy's test
-    context makes its own otherwise, and mitmproxy 11's never closes it."""
-
-    async def main() -> None:
-        body()
-
-    asyncio.run(main())
-
-
-def test_devsentry_hosts_option_adds_hosts_and_names_bad_ones() -> None:
+    """Through the addon's own `request` hook, with mitmproxy's test flows: what is Sentry is
+    answered here and stored under the route's kind and project; the rest passes untouched."""
+    store = tmp_path / "s.db"
     recorder = DevSentry()
-    request = tutils.treq()
-    request.method, request.url = "POST", "https://sentry.mycorp.dev/api/2/envelope/"
+    flow = tflow.tflow()
+    flow.request.method = method
+    flow.request.url = url
+    flow.request.headers.clear()
+    flow.request.headers.update(headers)
+    body, types = BODIES[route[0] if route else "envelope"]
+    flow.request.content = body
 
-    def body() -> None:
+    async def scenario() -> None:
         with taddons.context(recorder) as tctx:
-            assert recorder._recognize(request) is None
+            tctx.configure(recorder, devsentry_store=str(store))
+            await recorder.request(flow)
+            recorder.done()
+
+    in_loop(scenario)
+    if route is None:
+        assert flow.response is None  # not ours: mitmproxy sends it on
+        assert not envelopes(store)
+        return
+    assert flow.response is not None
+    assert flow.response.status_code == 200, flow.response.text
+    assert flow.response.headers["Access-Control-Allow-Origin"] == "*"
+    if method == "OPTIONS":
+        assert not envelopes(store)  # a preflight stores nothing
+        return
+    (stored,) = envelopes(store)
+    assert (stored.transport, stored.project) == ("proxy", route[1])
+    assert item_types(store) == types
+
+
+def test_devsentry_hosts_option_adds_hosts_and_names_bad_ones(tmp_path: Path) -> None:
+    recorder = DevSentry()
+    url = "https://sentry.mycorp.dev/api/2/envelope/"
+
+    def flow() -> Any:
+        made = tflow.tflow()
+        made.request.method, made.request.url = "POST", url
+        made.request.headers.clear()
+        made.request.content = ERROR_ENVELOPE
+        return made
+
+    async def scenario() -> None:
+        with taddons.context(recorder) as tctx:
+            tctx.configure(recorder, devsentry_store=str(tmp_path / "s.db"))
+            before = flow()
+            await recorder.request(before)
+            assert before.response is None  # an unknown host without Sentry auth
             tctx.configure(recorder, devsentry_hosts=["*.mycorp.dev"])
-            found = recorder._recognize(request)
-            assert found is not None and found.project == "2"
+            after = flow()
+            await recorder.request(after)
+            assert after.response is not None and after.response.status_code == 200
             with pytest.raises(exceptions.OptionsError, match="not a host name"):
                 tctx.configure(recorder, devsentry_hosts=["https://sentry.mycorp.dev"])
+            recorder.done()
 
-    in_loop(body)
+    in_loop(scenario)
+    assert [e.project for e in envelopes(tmp_path / "s.db")] == ["2"]
 
 
 def test_the_addon_makes_connections_lazy_once() -> None:

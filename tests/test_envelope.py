@@ -23,7 +23,7 @@ from devsentry.protocol import (
     sniff_encoding,
 )
 
-# Edge cases that the develop docs and Relay's tests call valid (reference §2.7).
+# Edge cases that the develop docs and Relay's tests call valid.
 VALID = {
     "header only, newline": b'{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}\n',
     "header only, no newline": b'{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}',

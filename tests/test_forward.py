@@ -337,8 +337,7 @@ def _through_proxy(proxy_url: str, url: str, body: bytes, headers: dict[str, str
 def test_intercept_forwards_to_the_original_host_or_a_dsn(
     tmp_path: Path, upstream: Upstream, to_dsn: bool
 ) -> None:
-    from devsentry.service import Background, make_sinks
-    from devsentry.transports.intercept import intercepting
+    from devsentry.service import Background, intercepting, make_sinks
 
     with Upstream() as other:
         policy = ForwardPolicy(dsn=other.dsn) if to_dsn else ForwardPolicy()

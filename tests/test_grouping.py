@@ -1,4 +1,4 @@
-"""Grouping, title and culprit the Sentry way (reference §5), on hand-made and real SDK events."""
+"""Grouping, title and culprit the Sentry way, on hand-made and real SDK events."""
 
 from __future__ import annotations
 
@@ -529,7 +529,7 @@ def test_python_chained_title_and_culprit_use_the_last_exception() -> None:
 
 
 def test_culprit_precedence_and_fallbacks() -> None:
-    # The bench example of §5.7: a transaction wins over the frames.
+    # As in Sentry's get_culprit: a transaction wins over the frames.
     with_transaction = group_event(chained(transaction="POST /checkout"))
     assert with_transaction.culprit == "POST /checkout"
     assert with_transaction.title == "RuntimeError: checkout failed"
@@ -584,8 +584,7 @@ def test_transaction_title() -> None:
 
 
 def fixture_event(path: Path) -> Event:
-    if not path.exists():
-        pytest.skip(f"{path} not recorded yet")
+    assert path.is_file(), f"{path} is missing: re-record with scripts/record_fixtures.py"
     items = [i for i in envelope.parse(path.read_bytes()).items if i.type == "event"]
     decoded = decode_item(items[0])
     assert isinstance(decoded, Event)

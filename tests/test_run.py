@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from devsentry.service import Background
+from devsentry.service import Background, intercepting
 from devsentry.testing import LocalServer
-from devsentry.transports.intercept import Proxy, intercepting
+from devsentry.transports.intercept import Proxy
 from tests.conftest import APPS, clean_env
 from tests.test_addon import SENTRY_DSN, envelopes, wait_until
 

@@ -85,12 +85,13 @@ def test_write_groups_items_into_issues_and_counts_users(tmp_path: Path) -> None
 def test_filters(tmp_path: Path) -> None:
     with Store(tmp_path / "s.db") as store:
         now = time.time()
-        write(store, 
+        write(
+            store,
             [
                 envelope(1, project="1", received=now - 3600),
                 envelope(2, project="2", received=now),
                 envelope(3, type="log", level="info"),
-            ]
+            ],
         )
         assert [i.project for i in store.items(Query(project="2"))] == ["2"]
         assert len(store.items(Query(since=now - 60))) == 2

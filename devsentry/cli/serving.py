@@ -155,9 +155,9 @@ def intercept(
 
     from devsentry.render.banner import intercept_banner
     from devsentry.render.forwarding import forward_line
-    from devsentry.service import make_sinks, run_until_stopped
+    from devsentry.service import intercepting, make_sinks, run_until_stopped
     from devsentry.transports.addon import DEFAULT_HOSTS
-    from devsentry.transports.intercept import InterceptError, Proxy, intercepting
+    from devsentry.transports.intercept import InterceptError, Proxy
 
     console = make_console()
     path = resolve_store(store_path)

@@ -1,7 +1,6 @@
 """The embedded SQLite store: schema, writes, reads, the group-commit writer and the outbox."""
 
 from devsentry.store import writes
-
 from devsentry.store.query import Query
 from devsentry.store.records import (
     EnvelopeRecord,

@@ -1,11 +1,11 @@
 """`devsentry intercept`: mitmproxy embedded, with the addon on the shared pipeline.
 
-The front end assembles parts and nothing else, as mitmproxy's own `tools/dump.py` does: the
-store, pipeline and live console from `service.ingesting`, mitmproxy's default addons, and
-`DevSentry` handed that pipeline. mitmproxy's flow dump and terminal log stay off — the live
-console is the output — and its warnings (a client that does not trust the CA) are passed to
-a callback so the front end can show them. `Proxy.env()` is what an app needs to send through
-it, used by the banner and by `devsentry run --intercept`.
+The front end assembles parts and nothing else, as mitmproxy's own `tools/dump.py` does:
+mitmproxy's default addons, and `DevSentry` handed the pipeline (`service.intercepting` puts
+the store, pipeline and live console under it). mitmproxy's flow dump and terminal log stay
+off — the live console is the output — and its warnings (a client that does not trust the
+CA) are passed to a callback so the front end can show them. `Proxy.env()` is what an app
+needs to send through it, used by the banner and by `devsentry run --intercept`.
 """
 
 from __future__ import annotations
@@ -22,16 +22,12 @@ from typing import Any
 from mitmproxy import addons as mitm_addons
 from mitmproxy import master, options
 
-from devsentry.ingest.forward import ForwardPolicy
-from devsentry.process.indexer import Sink
-from devsentry.protocol.compression import DEFAULT_MAX_SIZE
-from devsentry.service import ingesting
-from devsentry.store.store import DEFAULT_KEEP
+from devsentry.ingest.pipeline import Pipeline
 from devsentry.tasks import spawn
 from devsentry.transports.addon import CA_FILE, DevSentry
 from devsentry.transports.address import DEFAULT_PROXY_PORT, http_url
 
-__all__ = ["DEFAULT_CONFDIR", "InterceptError", "Proxy", "intercepting", "proxy_env"]
+__all__ = ["DEFAULT_CONFDIR", "InterceptError", "Proxy", "proxy_env", "proxying"]
 
 DEFAULT_CONFDIR = Path("~/.mitmproxy")
 
@@ -116,22 +112,19 @@ class _Warnings(logging.Handler):
 
 
 @asynccontextmanager
-async def intercepting(
-    store: Path,
+async def proxying(
+    pipeline: Pipeline,
+    store: Path | None = None,
     *,
     host: str = "127.0.0.1",
     port: int = DEFAULT_PROXY_PORT,
     confdir: Path = DEFAULT_CONFDIR,
-    sinks: Sequence[Sink] = (),
     hosts: Sequence[str] = (),
-    keep: int = DEFAULT_KEEP,
-    max_size: int = DEFAULT_MAX_SIZE,
     on_warning: Callable[[str], None] | None = None,
     addons: Sequence[object] = (),
     mitmproxy_options: Mapping[str, Any] | None = None,
-    forward: ForwardPolicy | None = None,
 ) -> AsyncIterator[Proxy]:
-    """Run mitmproxy with the devsentry addon for the duration of the `async with` block.
+    """Run mitmproxy with the devsentry addon on `pipeline` for the `async with` block.
 
     `port=0` picks a free port (`Proxy.port` is the real one). mitmproxy creates its CA in
     `confdir` on first start. More `addons` and `mitmproxy_options` (`ssl_insecure=True`,
@@ -142,32 +135,29 @@ async def intercepting(
     mitm_log = logging.getLogger("mitmproxy")
     mitm_log.addHandler(warnings)
     try:
-        async with ingesting(
-            store, sinks=sinks, keep=keep, max_size=max_size, forward=forward
-        ) as pipeline:
-            opts = options.Options(listen_host=host, listen_port=port, confdir=str(confdir))
-            started = _Running()
-            recorder = DevSentry(pipeline, store=store)
-            proxy_master = _InterceptMaster(opts, recorder, *addons, started)
-            # Lazy: answer Sentry without resolving or connecting to it (see the addon).
-            opts.update(
-                connection_strategy="lazy",
-                devsentry_hosts=list(hosts),
-                **dict(mitmproxy_options or {}),
-            )
-            run = spawn(proxy_master.run(), name="mitmproxy")
-            try:
-                proxy = await _started(proxy_master, run, started, warnings, host, port)
-                proxy = Proxy(proxy.host, proxy.port, confdir / CA_FILE, store)
-                yield proxy
-            finally:
-                proxy_master.shutdown()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await run
-                # mitmproxy leaves its listening sockets to process exit; a process that
-                # goes on (`devsentry run`, tests) closes them.
-                if (server := proxy_master.addons.get("proxyserver")) is not None:
-                    await server.servers.update([])
+        opts = options.Options(listen_host=host, listen_port=port, confdir=str(confdir))
+        started = _Running()
+        recorder = DevSentry(pipeline, store=store)
+        proxy_master = _InterceptMaster(opts, recorder, *addons, started)
+        # Lazy: answer Sentry without resolving or connecting to it (see the addon).
+        opts.update(
+            connection_strategy="lazy",
+            devsentry_hosts=list(hosts),
+            **dict(mitmproxy_options or {}),
+        )
+        run = spawn(proxy_master.run(), name="mitmproxy")
+        try:
+            proxy = await _started(proxy_master, run, started, warnings, host, port)
+            proxy = Proxy(proxy.host, proxy.port, confdir / CA_FILE, store)
+            yield proxy
+        finally:
+            proxy_master.shutdown()
+            with contextlib.suppress(asyncio.CancelledError):
+                await run
+            # mitmproxy leaves its listening sockets to process exit; a process that
+            # goes on (`devsentry run`, tests) closes them.
+            if (server := proxy_master.addons.get("proxyserver")) is not None:
+                await server.servers.update([])
     finally:
         mitm_log.removeHandler(warnings)
 
@@ -181,7 +171,7 @@ async def _started(
     port: int,
 ) -> Proxy:
     """Wait until mitmproxy runs (or failed to), and where it listens."""
-    ready = asyncio.create_task(started.event.wait())
+    ready = spawn(started.event.wait(), name="mitmproxy start")
     await asyncio.wait([run, ready], return_when=asyncio.FIRST_COMPLETED)
     ready.cancel()
     if run.done():
