@@ -12,7 +12,20 @@ from devsentry.cli.status import ExitStatus
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """The command group; Ctrl-C in any command exits 130 (click would say "Aborted!" and 1)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # what was running has shut down cleanly by now
+            sys.exit(ExitStatus.INTERRUPTED)
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "-V", "--version", prog_name="devsentry")
 def cli() -> None:
     """A local Sentry for development.

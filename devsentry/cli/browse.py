@@ -93,6 +93,7 @@ def show(
             data["saved"] = [str(f.path) for f in saved]
         print_json(data)
         return
+
     console = make_console()
     console.print(render_detail(detail, full=full))
     if save_dir is not None:
@@ -160,8 +161,6 @@ def tail(query: Query, count: int | None, store_path: Path | None, as_json: bool
                     print_json(item_json(record, forward), pretty=False)
                 else:
                     console.print(render_stored(loader.load(record)))
-    except KeyboardInterrupt:
-        sys.exit(ExitStatus.INTERRUPTED)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

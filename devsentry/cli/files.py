@@ -207,6 +207,7 @@ def replay_command(
     except ReplayError as exc:
         raise NotFoundError(str(exc)) from None
     fixtures = load(files)
+
     err = make_console(stderr=True)
 
     import asyncio

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
-import msgspec
 
 from devsentry.cli.status import ExitStatus
 from devsentry.model.kinds import ITEM_TYPES
@@ -279,6 +278,9 @@ def reading(store_path: Path | None, *, writable: bool = False) -> Iterator[Stor
 
 
 def print_json(data: object, *, pretty: bool = True) -> None:
+    """`data` as JSON on stdout: indented, or one line (`tail --json`, `decode --json`)."""
+    import msgspec
+
     encoded = msgspec.json.encode(data)
     if pretty:
         encoded = msgspec.json.format(encoded, indent=2)

@@ -17,7 +17,6 @@ from devsentry.cli.options import (
     resolve_store,
     store_option,
 )
-from devsentry.cli.status import ExitStatus
 from devsentry.protocol.limits import DEFAULT_MAX_SIZE, MIB
 from devsentry.render.console import make_console
 from devsentry.store.store import DEFAULT_KEEP
@@ -114,8 +113,6 @@ def serve(
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
         ) from None
-    except KeyboardInterrupt:  # after a clean shutdown; click would make it "Aborted!", 1
-        sys.exit(ExitStatus.INTERRUPTED)
 
 
 @cli.command()
@@ -196,8 +193,6 @@ def intercept(
         )
     except InterceptError as exc:
         raise click.ClickException(str(exc)) from None
-    except KeyboardInterrupt:  # after a clean shutdown; click would make it "Aborted!", 1
-        sys.exit(ExitStatus.INTERRUPTED)
 
 
 @cli.command("addon-path")
@@ -272,6 +267,7 @@ def run_command(
 
     if use_proxy and spotlight:
         raise click.UsageError("--spotlight and --intercept are two different routes; pick one")
+
     console = make_console(stderr=True)
     sink_console = None if quiet else console
     path = resolve_store(store_path)
@@ -286,8 +282,6 @@ def run_command(
             target = serve_target(port, path, sink_console, spotlight=spotlight)
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
-    except KeyboardInterrupt:  # before the command started
-        sys.exit(ExitStatus.INTERRUPTED)
     console.print(Text("devsentry run: " + target.description, style="dim"), soft_wrap=True)
     try:
         code = run_child(command, {**os.environ, **target.env})

@@ -25,11 +25,12 @@ def decode_item(item: Item) -> Payload | None:
 
     Raises `ModelError` naming the item type and msgspec's reason (with the JSON path).
     """
-    decode = kind_of(item.type).decode
-    if decode is None:
+    kind = kind_of(item.type)
+    if kind.model is None:
         return None
     try:
-        return decode(item.payload, item.content_type)
+        decoded: Payload = kind.decode(item.payload, item.content_type)
+        return decoded
     except msgspec.ValidationError as exc:
         raise ModelError(item.type, str(exc)) from None
     except msgspec.DecodeError as exc:

@@ -9,19 +9,13 @@ event before its attachments). Adding an SDK item type is one row here and one m
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from functools import cache
 from typing import Any, NamedTuple
 
 import msgspec
 
-from devsentry.model.base import Payload
-from devsentry.model.events import Event
-from devsentry.model.feedback import Feedback, UserReport
-from devsentry.model.logs import LogContainer, TraceMetricContainer
-from devsentry.model.profiles import Profile, ProfileChunk
-from devsentry.model.replays import ReplayEvent
-from devsentry.model.sessions import CheckIn, ClientReport, Session, SessionAggregates
-from devsentry.model.traces import Transaction, decode_span
 from devsentry.protocol.envelope import Envelope, Item
 
 __all__ = [
@@ -36,44 +30,44 @@ __all__ = [
     "primary_rank",
 ]
 
-Decode = Callable[[bytes, str | None], Payload]
-
 
 class Kind(NamedTuple):
     """One item type and what devsentry knows about it."""
 
     type: str
-    decode: Decode | None  # payload bytes (and content type) → struct; None: never decoded
+    #: The struct that decodes the payload, as `module:Name` in this package (a function
+    #: `decode_x(payload, content_type)` where one struct is not enough); None: never decoded.
+    #: Named rather than imported, so that the command line can list the types at once.
+    model: str | None
     category: str | None  # Relay's data category; None: never counted or limited
     binary: bool = False  # opaque bytes, even when a content type says otherwise
     primary: int | None = None  # lower names the envelope first; None: never names one
     groups: bool = False  # grouped into issues (error and message events)
 
-
-def _json(cls: type[Payload]) -> Decode:
-    decoder = msgspec.json.Decoder(cls)
-    return lambda payload, _content_type: decoder.decode(payload)
+    def decode(self, payload: bytes, content_type: str | None) -> Any:
+        """The payload as its struct (raises msgspec's errors); the caller checks `model`."""
+        return _decoder(self.model or "")(payload, content_type)
 
 
 #: Every item type current SDKs send (develop.sentry.dev/sdk/data-model/envelope-items/).
 KINDS: dict[str, Kind] = {
     kind.type: kind
     for kind in (
-        Kind("event", _json(Event), "error", primary=0, groups=True),
-        Kind("transaction", _json(Transaction), "transaction", primary=1),
-        Kind("feedback", _json(Feedback), "feedback", primary=2),
-        Kind("user_report", _json(UserReport), "feedback", primary=3),
-        Kind("check_in", _json(CheckIn), "monitor", primary=4),
-        Kind("replay_event", _json(ReplayEvent), "replay", primary=5),
-        Kind("log", _json(LogContainer), "log_item", primary=6),
-        Kind("span", decode_span, "span", primary=7),
-        Kind("trace_metric", _json(TraceMetricContainer), "trace_metric", primary=8),
-        Kind("session", _json(Session), "session"),
-        Kind("sessions", _json(SessionAggregates), "session"),
-        Kind("client_report", _json(ClientReport), "internal"),
-        Kind("profile", _json(Profile), "profile"),
-        Kind("profile_chunk", _json(ProfileChunk), "profile_chunk"),
-        Kind("profile_chunk_ui", _json(ProfileChunk), "profile_chunk_ui"),
+        Kind("event", "events:Event", "error", primary=0, groups=True),
+        Kind("transaction", "traces:Transaction", "transaction", primary=1),
+        Kind("feedback", "feedback:Feedback", "feedback", primary=2),
+        Kind("user_report", "feedback:UserReport", "feedback", primary=3),
+        Kind("check_in", "sessions:CheckIn", "monitor", primary=4),
+        Kind("replay_event", "replays:ReplayEvent", "replay", primary=5),
+        Kind("log", "logs:LogContainer", "log_item", primary=6),
+        Kind("span", "traces:decode_span", "span", primary=7),
+        Kind("trace_metric", "logs:TraceMetricContainer", "trace_metric", primary=8),
+        Kind("session", "sessions:Session", "session"),
+        Kind("sessions", "sessions:SessionAggregates", "session"),
+        Kind("client_report", "sessions:ClientReport", "internal"),
+        Kind("profile", "profiles:Profile", "profile"),
+        Kind("profile_chunk", "profiles:ProfileChunk", "profile_chunk"),
+        Kind("profile_chunk_ui", "profiles:ProfileChunk", "profile_chunk_ui"),
         Kind("attachment", None, "attachment", binary=True),
         Kind("replay_recording", None, "replay", binary=True),
         Kind("replay_video", None, "replay", binary=True),
@@ -86,6 +80,18 @@ KINDS: dict[str, Kind] = {
 ITEM_TYPES = tuple(KINDS)
 
 _UNKNOWN = Kind("", None, None)
+
+
+@cache
+def _decoder(model: str) -> Callable[[bytes, str | None], Any]:
+    """The decoding function a row names: a msgspec decoder of the struct, or the function."""
+    module, _, name = model.partition(":")
+    target = getattr(importlib.import_module(f"devsentry.model.{module}"), name)
+    if isinstance(target, type) and issubclass(target, msgspec.Struct):
+        decoder = msgspec.json.Decoder(target)
+        return lambda payload, _content_type: decoder.decode(payload)
+    decode: Callable[[bytes, str | None], Any] = target
+    return decode
 
 
 def kind_of(item_type: str) -> Kind:

@@ -70,8 +70,3 @@ class RateLimits:
                 continue
             until = max(until, self.until.get(category, 0.0))
         return until if until > now else 0.0
-
-    def active(self) -> dict[str, float]:
-        """Seconds left per limited category ("all" for a limit on every category)."""
-        now = self.clock()
-        return {k or "all": v - now for k, v in self.until.items() if v > now}

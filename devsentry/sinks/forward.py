@@ -42,7 +42,7 @@ _TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 
 
 class Forwarder:
-    """Delivers the outbox upstream in the background; `wake()` after new rows are committed."""
+    """Delivers the outbox upstream in the background; `committed` wakes it for new rows."""
 
     def __init__(
         self,
@@ -61,9 +61,6 @@ class Forwarder:
         self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._slots = asyncio.Semaphore(_CONCURRENCY)
-
-    def wake(self) -> None:
-        self._wake.set()
 
     def committed(self, committed: Committed) -> None:
         """The pipeline's listener: a new outbox row is due."""

@@ -171,7 +171,7 @@ class Store:
                 "SELECT project, count(*) FROM envelopes GROUP BY project ORDER BY 2 DESC"
             )
         )
-        (envelopes,) = self.db.execute("SELECT count(*) FROM envelopes").fetchone()
+        envelopes = self.count_envelopes()
         (issues,) = self.db.execute("SELECT count(*) FROM issues").fetchone()
         (rejected,) = self.db.execute("SELECT count(*) FROM rejected").fetchone()
         size = sum(
