@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import msgspec
 
 from devsentry.model.base import Payload
@@ -20,16 +23,24 @@ class ModelError(ValueError):
         self.reason = reason
 
 
+def _nothing(_item: Item) -> None:
+    return None
+
+
+#: Each item type's decoder, looked up once (this runs for every item indexed).
+_decoders: dict[str, Callable[[Item], Any]] = {}
+
+
 def decode_item(item: Item) -> Payload | None:
     """The typed payload of an item; None for binary or unknown item types.
 
     Raises `ModelError` naming the item type and msgspec's reason (with the JSON path).
     """
-    kind = kind_of(item.type)
-    if kind.model is None:
-        return None
+    decode = _decoders.get(item.type)
+    if decode is None:
+        decode = _decoders[item.type] = kind_of(item.type).decoder() or _nothing
     try:
-        decoded: Payload = kind.decode(item.payload, item.content_type)
+        decoded: Payload | None = decode(item)
         return decoded
     except msgspec.ValidationError as exc:
         raise ModelError(item.type, str(exc)) from None

@@ -44,9 +44,10 @@ class Kind(NamedTuple):
     primary: int | None = None  # lower names the envelope first; None: never names one
     groups: bool = False  # grouped into issues (error and message events)
 
-    def decode(self, payload: bytes, content_type: str | None) -> Any:
-        """The payload as its struct (raises msgspec's errors); the caller checks `model`."""
-        return _decoder(self.model or "")(payload, content_type)
+    def decoder(self) -> Callable[[Item], Any] | None:
+        """What turns an item of this kind into its struct (raising msgspec's errors); None
+        for kinds that are never decoded. Built on first use and kept."""
+        return _decoder(self.model) if self.model is not None else None
 
 
 #: Every item type current SDKs send (develop.sentry.dev/sdk/data-model/envelope-items/).
@@ -83,15 +84,15 @@ _UNKNOWN = Kind("", None, None)
 
 
 @cache
-def _decoder(model: str) -> Callable[[bytes, str | None], Any]:
-    """The decoding function a row names: a msgspec decoder of the struct, or the function."""
+def _decoder(model: str) -> Callable[[Item], Any]:
+    """The decoding function a row names: a msgspec decoder of the struct, or the function
+    (which takes the payload and its content type)."""
     module, _, name = model.partition(":")
     target = getattr(importlib.import_module(f"devsentry.model.{module}"), name)
     if isinstance(target, type) and issubclass(target, msgspec.Struct):
-        decoder = msgspec.json.Decoder(target)
-        return lambda payload, _content_type: decoder.decode(payload)
-    decode: Callable[[bytes, str | None], Any] = target
-    return decode
+        decode = msgspec.json.Decoder(target).decode
+        return lambda item: decode(item.payload)
+    return lambda item: target(item.payload, item.content_type)
 
 
 def kind_of(item_type: str) -> Kind:

@@ -7,8 +7,6 @@ for error and message events the issue grouping puts them in.
 
 from __future__ import annotations
 
-import msgspec
-
 from devsentry.model import Event, Payload, attachment_info, kind_of
 from devsentry.model.base import sdk_label
 from devsentry.process.grouping import group_event
@@ -39,10 +37,10 @@ def summarize(
     )
     if model is not None:
         headline = model.headline()
-        for field in msgspec.structs.fields(headline):
-            value = getattr(headline, field.name)
+        for name in headline.__struct_fields__:
+            value = getattr(headline, name)
             if value is not None and value != "":
-                setattr(record, field.name, value)
+                setattr(record, name, value)
         if isinstance(model, Event):
             # The envelope header's event id wins over the payload's, as in Relay.
             record.event_id = envelope.event_id or record.event_id
