@@ -26,6 +26,7 @@ from types import FrameType
 from typing import Any
 
 from devsentry.service import Background
+from devsentry.store.schema import StoreError
 from devsentry.transports.address import http_url
 
 __all__ = [
@@ -195,6 +196,8 @@ def serve_target(port: int, store: Path, console: Any, *, spotlight: bool = Fals
         )
         try:
             base = started.start().base_url
+        except StoreError as exc:
+            raise RunError(str(exc)) from None
         except OSError as exc:
             raise RunError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
         where = f"devsentry on {base} until the command exits, storing in {store}"
@@ -239,7 +242,7 @@ def intercept_target(
     )
     try:
         proxy = started.start()
-    except InterceptError as exc:
+    except (InterceptError, StoreError) as exc:
         raise RunError(str(exc)) from None
     where = f"devsentry intercept until the command exits, storing in {store}"
     return Target(proxy.env(), f"proxy {proxy.url} (CA {proxy.ca_cert}) → {where}", started)

@@ -187,6 +187,7 @@ def replay_command(
 
     from devsentry.fixtures.files import ReplayError, find_files, load
     from devsentry.fixtures.replay import Target, parse_rate, replay
+    from devsentry.store.schema import StoreError
 
     if (to is None) == (not to_store):
         raise click.UsageError("give either --to DSN_OR_URL or --to-store")
@@ -232,6 +233,8 @@ def replay_command(
 
     try:
         summary = asyncio.run(run())
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     except (OSError, sqlite3.Error) as exc:
         raise click.ClickException(f"cannot replay into {target}: {exc}") from None
     if as_json:

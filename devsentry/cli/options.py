@@ -244,6 +244,7 @@ def library_errors(store_path: Path | None) -> Iterator[None]:
     import sqlite3
 
     from devsentry.browse.errors import Ambiguous, BrowseError, NotFound
+    from devsentry.store.schema import StoreError
 
     try:
         yield
@@ -259,7 +260,7 @@ def library_errors(store_path: Path | None) -> Iterator[None]:
             for c in exc.candidates
         ]
         raise click.ClickException("\n".join([str(exc), *lines])) from None
-    except BrowseError as exc:
+    except (BrowseError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     except sqlite3.DatabaseError as exc:
         raise click.ClickException(

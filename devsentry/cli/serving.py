@@ -19,6 +19,7 @@ from devsentry.cli.options import (
 )
 from devsentry.protocol.limits import DEFAULT_MAX_SIZE, MIB
 from devsentry.render.console import make_console
+from devsentry.store.schema import StoreError
 from devsentry.store.store import DEFAULT_KEEP
 from devsentry.transports.address import DEFAULT_PORT
 
@@ -109,6 +110,8 @@ def serve(
             ),
             ready,
         )
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
@@ -191,7 +194,7 @@ def intercept(
             ),
             ready,
         )
-    except InterceptError as exc:
+    except (InterceptError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

@@ -1,11 +1,36 @@
-"""The store's tables: envelopes (the truth), items and issues (the index), the outbox, and
-requests that were refused."""
+"""The store's tables, and how a store written by any earlier release is brought up to date.
+
+Every store records what it is and which schema it has (`PRAGMA application_id` and
+`user_version`). `BASE` is the first release's schema; each entry of `MIGRATIONS` moves a store
+one version on, and all of them run, in order, in one transaction, when a store is opened. A
+new store goes through the same steps, so there is one way a schema comes to be.
+"""
 
 from __future__ import annotations
 
-__all__ = ["SCHEMA"]
+import sqlite3
+from pathlib import Path
 
-SCHEMA = """
+from devsentry import __version__
+
+__all__ = [
+    "APPLICATION_ID",
+    "VERSION",
+    "NewerStore",
+    "NotAStore",
+    "StoreError",
+    "probe",
+    "upgrade",
+]
+
+#: "devs" in ASCII: marks an SQLite file as a devsentry store.
+APPLICATION_ID = 0x64657673
+#: The tables of a store from 0.1.0.dev0, which recorded no version (its schema is version 1).
+_FIRST_TABLES = frozenset({"envelopes", "items", "issues", "meta", "outbox", "rejected"})
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+#: Schema version 1: what 0.1.0.dev0 created.
+BASE = """
 CREATE TABLE IF NOT EXISTS envelopes (
     id INTEGER PRIMARY KEY,
     received REAL NOT NULL,
@@ -99,3 +124,92 @@ CREATE TABLE IF NOT EXISTS rejected (
     raw BLOB NOT NULL
 );
 """
+
+#: Schema versions 2, 3, …: one entry each, statements separated by ";\n".
+MIGRATIONS: tuple[str, ...] = (
+    # 2: refused requests say who sent them; `stats` counts envelopes by project off an index.
+    """
+ALTER TABLE rejected ADD COLUMN remote_addr TEXT;
+ALTER TABLE rejected ADD COLUMN client TEXT;
+CREATE INDEX IF NOT EXISTS rejected_received ON rejected (received);
+CREATE INDEX IF NOT EXISTS envelopes_project ON envelopes (project);
+""",
+)
+
+#: The schema this devsentry writes.
+VERSION = 1 + len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """A store that cannot be used as it is; the message says why and what to do."""
+
+
+class NotAStore(StoreError):
+    """The file is something else (another SQLite database, a text file, a damaged file)."""
+
+
+class NewerStore(StoreError):
+    """The store was written by a newer devsentry: never altered by this one."""
+
+
+def probe(path: Path) -> int:
+    """The schema version of the store at `path` without changing the file: 0 for a new or
+    empty file. Raises `NotAStore` or `NewerStore`."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return 0
+    if not header:
+        return 0
+    if header != _SQLITE_HEADER:
+        raise NotAStore(f"{path} is not a devsentry store: it is not an SQLite database")
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            (app,) = db.execute("PRAGMA application_id").fetchone()
+            (version,) = db.execute("PRAGMA user_version").fetchone()
+            tables = {
+                name
+                for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise NotAStore(f"{path} cannot be read as a devsentry store: {exc}") from None
+    if app == APPLICATION_ID:
+        if version > VERSION:
+            raise NewerStore(
+                f"{path} was written by a newer devsentry (store schema {version}); this "
+                f"devsentry {__version__} reads schemas up to {VERSION}. Upgrade devsentry, or "
+                "pass another --store; the file is left as it is."
+            )
+        return int(version)
+    if app == 0 and not tables:
+        return 0
+    if app == 0 and tables >= _FIRST_TABLES:
+        return 1
+    shown = ", ".join(sorted(tables)[:8]) or "none"
+    raise NotAStore(
+        f"{path} is an SQLite database, but not a devsentry store (its tables: {shown}); "
+        "pass another --store. The file is left as it is."
+    )
+
+
+def upgrade(db: sqlite3.Connection, version: int) -> None:
+    """Bring a store at `version` (0: new) to `VERSION`, in one transaction."""
+    if version >= VERSION:
+        return
+    steps = ([BASE] if version == 0 else []) + list(MIGRATIONS[max(version, 1) - 1 :])
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for script in steps:
+            for statement in script.split(";\n"):
+                if statement.strip():
+                    db.execute(statement)
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version = {VERSION}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

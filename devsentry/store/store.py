@@ -26,7 +26,7 @@ from devsentry.store.records import (
     IssueRecord,
     ItemRecord,
 )
-from devsentry.store.schema import SCHEMA
+from devsentry.store.schema import VERSION, StoreError, probe, upgrade
 
 __all__ = ["DEFAULT_KEEP", "Store", "default_store_path", "transaction"]
 
@@ -57,34 +57,44 @@ class Store:
     def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly
-        if readonly:
-            if not self.path.is_file():
-                raise FileNotFoundError(f"no devsentry store at {self.path}")
-            # mode=ro: a reader can never change the file, whatever it runs.
-            uri = f"{self.path.resolve().as_uri()}?mode=ro"
-            self.db = sqlite3.connect(
-                uri, uri=True, timeout=10, isolation_level=None, check_same_thread=False
-            )
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(
-                self.path, timeout=10, isolation_level=None, check_same_thread=False
-            )
-        self.db.execute("PRAGMA busy_timeout = 10000")
+        if readonly and not self.path.is_file():
+            raise FileNotFoundError(f"no devsentry store at {self.path}")
+        version = probe(self.path)  # refuses other files and newer stores, changing nothing
+        if readonly and version < VERSION:
+            with Store(self.path):  # an older store: upgraded once, then read
+                pass
+        self.db = self._connect(readonly)
         if not readonly:
-            # 16 KiB pages (only takes effect on a new file): a typical 5-10 KB envelope fits
-            # one page instead of spilling into overflow pages, which halves its write cost.
-            self.db.execute("PRAGMA page_size = 16384")
+            if version == 0:
+                # 16 KiB pages (only takes effect on a new file): a typical 5-10 KB envelope
+                # fits one page instead of spilling into overflow pages, half the write cost.
+                self.db.execute("PRAGMA page_size = 16384")
             self.db.execute("PRAGMA journal_mode = WAL")
             # WAL + NORMAL: a commit survives the process dying; only an OS crash can lose the
             # last commits. That is the right trade for a development tool that must be fast.
             self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.executescript(SCHEMA)
+            upgrade(self.db, version)
             # A store written before the index was tracked is fully indexed already.
             self.db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) SELECT 'indexed_upto',"
                 " coalesce(max(envelope_id), 0) FROM items"
             )
+
+    def _connect(self, readonly: bool) -> sqlite3.Connection:
+        if readonly:
+            # mode=ro: a reader can never change the file, whatever it runs.
+            target, uri = f"{self.path.resolve().as_uri()}?mode=ro", True
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            target, uri = str(self.path), False
+        try:
+            db = sqlite3.connect(
+                target, uri=uri, timeout=10, isolation_level=None, check_same_thread=False
+            )
+            db.execute("PRAGMA busy_timeout = 10000")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+        return db
 
     def close(self) -> None:
         self.db.close()

@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 
 from devsentry.store import writes
+from devsentry.store.lock import WriterLock
 from devsentry.store.records import EnvelopeRecord, NewEnvelope, StoredItem
 from devsentry.store.store import DEFAULT_KEEP, Store
 
@@ -40,7 +41,12 @@ class StoreWriter:
         self.path = path
         self.keep = keep
         self.max_bytes = max_bytes
-        self._store = Store(path)  # opened here so a bad path fails at start, not later
+        self._lock = WriterLock(path)  # one writer per store; raises StoreBusy
+        try:
+            self._store = Store(path)  # opened here so a bad path fails at start, not later
+        except BaseException:
+            self._lock.release()
+            raise
         self._store.db.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpointer's job
         self._pending: list[tuple[NewEnvelope, asyncio.Future[int]]] = []
         self._since_prune = 0
@@ -146,3 +152,4 @@ class StoreWriter:
         except sqlite3.Error:
             log.exception("final WAL checkpoint failed")
         self._store.close()
+        self._lock.release()

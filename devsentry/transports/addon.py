@@ -35,6 +35,7 @@ from devsentry.ingest import routes
 from devsentry.ingest.pipeline import Pipeline
 from devsentry.ingest.request import Request
 from devsentry.process.indexer import Indexer
+from devsentry.store.schema import StoreError
 from devsentry.store.writer import StoreWriter
 
 __all__ = ["DEFAULT_HOSTS", "PROBE_HOST", "DevSentry", "addons"]
@@ -223,6 +224,8 @@ class DevSentry:
         self._close()
         try:
             writer = StoreWriter(path)
+        except StoreError as exc:
+            raise exceptions.OptionsError(f"devsentry_store: {exc}") from exc
         except (OSError, sqlite3.Error) as exc:
             raise exceptions.OptionsError(
                 f"devsentry_store: cannot open the store {path}: {exc}"
