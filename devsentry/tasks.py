@@ -1,18 +1,22 @@
-"""Background tasks: the one way devsentry starts one, so none is lost or fails unseen.
+"""Background tasks: the one way devsentry starts one, so none is lost, fails unseen, or stays
+down after a failure.
 
 asyncio keeps only a weak reference to a task; one that nothing holds can vanish mid-run, and
 one that fails logs nothing until it is garbage-collected. `spawn` keeps the task and logs its
-failure at once, naming it. (ruff's banned-API rule points `asyncio.create_task` here.)
+failure at once, naming it. `supervise` is for the long-running parts (the indexer, the
+console, the forwarder): a failure is logged with its traceback once, and the part starts
+again after a pause, so no bug and no payload can switch it off for the rest of the session.
+(ruff's banned-API rule points `asyncio.create_task` here.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["spawn"]
+__all__ = ["Once", "spawn", "supervise"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,3 +36,48 @@ def _finished(task: asyncio.Task[Any]) -> None:
     _running.discard(task)
     if not task.cancelled() and (exc := task.exception()) is not None:
         log.error("%s stopped", task.get_name(), exc_info=exc)
+
+
+class Once:
+    """Logs each distinct failure with its traceback the first time, and a count afterwards
+    (a failure that repeats for every item must not bury the log)."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+        self.seen: dict[tuple[str, str], int] = {}
+
+    def failed(self, what: str, exc: BaseException) -> None:
+        key = (what, type(exc).__name__)
+        count = self.seen.get(key, 0) + 1
+        self.seen[key] = count
+        if count == 1:
+            self.logger.error("%s: %r", what, exc, exc_info=exc)
+        elif count in (10, 100, 1000) or count % 10_000 == 0:
+            self.logger.error("%s: %r (%d times so far)", what, exc, count)
+
+
+def supervise(
+    run: Callable[[], Coroutine[Any, Any, None]],
+    *,
+    name: str,
+    pause: float = 1.0,
+    on_restart: Callable[[], None] | None = None,
+) -> asyncio.Task[None]:
+    """Run `run()` as a task that starts again `pause` seconds after any failure (its
+    traceback logged once); it ends only when cancelled, or when `run()` returns."""
+    once = Once(log)
+
+    async def supervisor() -> None:
+        while True:
+            try:
+                await run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                once.failed(f"{name} failed and restarts", exc)
+                await asyncio.sleep(pause)
+                if on_restart is not None:
+                    on_restart()
+
+    return spawn(supervisor(), name=name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import zlib
 
 import brotli
@@ -15,6 +16,7 @@ from devsentry.model import envelope_json
 from devsentry.protocol import (
     Envelope,
     EnvelopeError,
+    EnvelopeTooLarge,
     Item,
     decompress,
     normalize_encoding,
@@ -190,15 +192,29 @@ def test_concatenated_gzip_members() -> None:
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd"])
+def test_a_body_over_the_limit_once_decompressed_is_refused(encoding: str) -> None:
+    body = COMPRESSORS[encoding](os.urandom(600_000) * 2)  # compresses about 2:1
+    with pytest.raises(EnvelopeTooLarge, match=r"over the 976\.6 KiB limit once decompressed"):
+        decompress(body, encoding, limit=1_000_000)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd"])
 def test_compression_bomb_is_refused_without_expanding(encoding: str) -> None:
-    bomb = COMPRESSORS[encoding](b"\0" * 20_000_000)
-    assert len(bomb) < 100_000
-    with pytest.raises(EnvelopeError, match="exceeds the 1000000-byte limit"):
-        decompress(bomb, encoding, limit=1_000_000)
+    bomb = COMPRESSORS[encoding](b"\0" * 200_000_000)
+    assert len(bomb) < 300_000
+    with pytest.raises(EnvelopeTooLarge, match=r"more than 64 times its size.*compression bomb"):
+        decompress(bomb, encoding)
+
+
+def test_a_body_that_compresses_well_but_stays_small_is_fine() -> None:
+    logs = b'{"items": [' + b", ".join(b'{"body": "request served"}' for _ in range(20_000)) + b"]}"
+    body = brotli.compress(logs)
+    assert len(logs) / len(body) > 64  # far beyond the ratio, but only a few MiB
+    assert decompress(body, "br") == logs
 
 
 def test_identity_body_over_limit() -> None:
-    with pytest.raises(EnvelopeError, match="larger than"):
+    with pytest.raises(EnvelopeError, match=r"over the 0\.0 KiB limit"):
         decompress(b"x" * 11, "identity", limit=10)
 
 

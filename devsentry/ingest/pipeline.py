@@ -20,7 +20,7 @@ from devsentry.protocol.compression import DEFAULT_MAX_SIZE, decompress
 from devsentry.protocol.dsn import AuthError, auth_from_request
 from devsentry.protocol.envelope import Envelope, EnvelopeError, EnvelopeTooLarge, parse
 from devsentry.protocol.legacy import minidump_envelope, security_envelope, store_envelope
-from devsentry.store.records import NewEnvelope
+from devsentry.store.records import NewEnvelope, storable
 from devsentry.store.writer import StoreWriter
 
 __all__ = ["Committed", "Listener", "Pipeline"]
@@ -69,7 +69,9 @@ class Pipeline:
                 headers=dict(request.headers),
             )
             raise Refused(status, str(exc)) from None
-        project = request.project or (auth.project_id if auth else None) or "spotlight"
+        project = (
+            storable(request.project or (auth.project_id if auth else None), 64) or "spotlight"
+        )
         client = (auth.client if auth else None) or request.headers.get("User-Agent")
         forward = self.forward
         record = NewEnvelope(
@@ -78,10 +80,10 @@ class Pipeline:
             transport=request.transport,
             received=request.received,
             items=[],
-            event_id=envelope.event_id,
-            client=client,
-            remote_addr=request.remote_addr,
-            content_encoding=request.content_encoding or None,
+            event_id=storable(envelope.event_id, 64),
+            client=storable(client, 512),
+            remote_addr=storable(request.remote_addr, 128),
+            content_encoding=storable(request.content_encoding or None, 64),
             forward=forward.target(envelope, request.url, request.headers) if forward else None,
         )
         envelope_id = await self.writer.write(record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ import msgspec
 from devsentry.model.base import Payload
 from devsentry.model.kinds import kind_of
 from devsentry.protocol.envelope import Item
+from devsentry.protocol.limits import MAX_JSON_DEPTH
 
 __all__ = ["ModelError", "decode_item"]
 
@@ -21,6 +23,26 @@ class ModelError(ValueError):
         super().__init__(f"cannot decode {item_type!r} item: {reason}")
         self.item_type = item_type
         self.reason = reason
+
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+
+
+def too_deep(payload: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON in `payload` nests deeper than `limit`; cheap unless it has that many
+    brackets at all (strings are taken out first: a bracket inside one does not count)."""
+    if payload.count(b"[") + payload.count(b"{") <= limit:
+        return False
+    depth = 0
+    for byte in _NOT_BRACKET.sub(b"", _STRING.sub(b"", payload)):
+        if byte in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 def _nothing(_item: Item) -> None:
@@ -39,6 +61,10 @@ def decode_item(item: Item) -> Payload | None:
     decode = _decoders.get(item.type)
     if decode is None:
         decode = _decoders[item.type] = kind_of(item.type).decoder() or _nothing
+    if decode is not _nothing and too_deep(item.payload):
+        raise ModelError(
+            item.type, f"JSON nested deeper than {MAX_JSON_DEPTH} levels (as deep as Relay reads)"
+        )
     try:
         decoded: Payload | None = decode(item)
         return decoded
@@ -46,3 +72,5 @@ def decode_item(item: Item) -> Payload | None:
         raise ModelError(item.type, str(exc)) from None
     except msgspec.DecodeError as exc:
         raise ModelError(item.type, f"invalid JSON: {exc}") from None
+    except RecursionError:  # a shape deeper than the structs that still passed the check
+        raise ModelError(item.type, "JSON nested too deeply to decode") from None

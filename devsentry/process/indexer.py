@@ -6,6 +6,11 @@ writes the item rows and issues, and tells the sinks (live console, forwarder) â
 the server is calm, in the gaps when it is flooded, so decoding and rendering never slow
 ingest. Work it could not keep in memory (a long flood, a crash) is read back from the store:
 `store.unindexed()` is everything committed but not indexed yet.
+
+Nothing an item holds can stop it. An item no stage can use is indexed as invalid, with the
+reason, and the items around it flow on; a store that cannot be written now (full, locked) is
+waited for; a failing sink costs only itself; and a failure of the indexer's own is logged
+once and it starts again, catching up from the store.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections import deque
 from collections.abc import Sequence
 from typing import Protocol
@@ -23,9 +29,16 @@ from devsentry.ingest.pipeline import Committed
 from devsentry.model import Model, ModelError, decode_item
 from devsentry.process.summary import summarize
 from devsentry.protocol.envelope import Envelope, EnvelopeError, parse
-from devsentry.store.records import EnvelopeRecord, NewEnvelope, NewItem, StoredEnvelope
+from devsentry.store.records import (
+    EnvelopeRecord,
+    NewEnvelope,
+    NewItem,
+    StoredEnvelope,
+    StoredItem,
+    storable,
+)
 from devsentry.store.writer import StoreWriter
-from devsentry.tasks import spawn
+from devsentry.tasks import Once, supervise
 
 __all__ = ["Captured", "Indexer", "Sink"]
 
@@ -36,6 +49,7 @@ _BATCH_UNDER_LOAD = 16  # â€¦ and while requests keep arriving (a flood)
 _FLOOD_RATE = 200.0  # envelopes per second above which indexing yields to ingest
 _MAX_WAIT_UNDER_LOAD = 0.1  # seconds: indexing always makes progress, even in a flood
 _BACKLOG = 10_000  # parsed envelopes kept in memory; beyond that, re-read from the store
+_STORE_BUSY_PAUSE = 1.0  # seconds before indexing again when the store cannot be written now
 
 
 class Captured(msgspec.Struct):
@@ -82,6 +96,7 @@ class Indexer:
         self._done_upto = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._once = Once(log)
 
     def committed(self, committed: Committed) -> None:
         """Hand over a committed envelope (never blocks; never loses it: it is in the store)."""
@@ -110,7 +125,13 @@ class Indexer:
     def open(self) -> None:
         """`start` for hosts whose lifecycle hooks are synchronous (mitmproxy's `running`)."""
         self._wake.set()
-        self._task = spawn(self._run(), name="devsentry indexer")
+        self._task = supervise(self._run, name="devsentry indexer", on_restart=self._restart)
+
+    def _restart(self) -> None:
+        """After a failure of its own: forget what is in memory, read it from the store."""
+        self._queue.clear()
+        self._from_store = True
+        self._wake.set()
 
     def close(self) -> None:
         """`stop` for synchronous hooks (mitmproxy's `done`): cancel, then index what is left.
@@ -121,8 +142,11 @@ class Indexer:
         if self._task is not None:
             self._task.cancel()
             self._task = None
-        while self._index_next(_BATCH):
-            pass
+        try:
+            while self._index_next(_BATCH):
+                pass
+        except sqlite3.OperationalError as exc:  # full or locked: the next start indexes it
+            log.warning("not indexed before closing (%s); the next start will", exc)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -136,8 +160,14 @@ class Indexer:
                 if flood and now - last < _MAX_WAIT_UNDER_LOAD:
                     await asyncio.sleep(_MAX_WAIT_UNDER_LOAD - (now - last))  # requests first
                     continue
-                if not self._index_next(_BATCH_UNDER_LOAD if flood else _BATCH):
-                    break
+                try:
+                    if not self._index_next(_BATCH_UNDER_LOAD if flood else _BATCH):
+                        break
+                except sqlite3.OperationalError as exc:  # full, locked: wait, read it again
+                    self._once.failed("indexing waits for the store", exc)
+                    self._restart()
+                    await asyncio.sleep(_STORE_BUSY_PAUSE)
+                    continue
                 last = loop.time()
                 await asyncio.sleep(0)
 
@@ -167,12 +197,8 @@ class Indexer:
         return True
 
     def _index(self, batch: list[_Pending]) -> None:
-        decoded: list[list[Model | None]] = []
-        for pending in batch:
-            models, records = _decode(pending.envelope)
-            pending.record.items = records
-            decoded.append(models)
-        stored = self.writer.index([(p.envelope_id, p.record) for p in batch])
+        decoded = [self._decode(pending) for pending in batch]
+        stored = self._write(batch)
         if not self.sinks:
             return
         for pending, models, items in zip(batch, decoded, stored, strict=True):
@@ -188,21 +214,75 @@ class Indexer:
                 client=record.client,
             )
             for sink in self.sinks:
-                sink.publish(captured)
+                try:
+                    sink.publish(captured)
+                except Exception as exc:  # a failing sink costs itself, never the others
+                    self._once.failed(f"the sink {type(sink).__name__} failed", exc)
 
+    def _decode(self, pending: _Pending) -> list[Model | None]:
+        """Each item's model and stored summary; an item no stage can use is kept as invalid,
+        with the reason."""
+        envelope = pending.envelope
+        models: list[Model | None] = []
+        records: list[NewItem] = []
+        for index, item in enumerate(envelope.items):
+            try:
+                model = decode_item(item)
+                error = None
+            except ModelError as exc:
+                model, error = None, str(exc)
+            try:
+                record = summarize(index, item, model, envelope, error)
+            except Exception as exc:  # a payload a stage cannot take: that item's problem
+                self._once.failed(f"summarizing a {item.type!r} item", exc)
+                model = None
+                record = _invalid(index, item.type, len(item.payload), "summarize", exc)
+            models.append(model)
+            records.append(record)
+        pending.record.items = records
+        return models
 
-def _decode(envelope: Envelope) -> tuple[list[Model | None], list[NewItem]]:
-    models: list[Model | None] = []
-    records: list[NewItem] = []
-    for index, item in enumerate(envelope.items):
+    def _write(self, batch: list[_Pending]) -> list[list[StoredItem]]:
+        """Index rows for the batch in one commit; when a row cannot be written (a bug, never
+        a full store: that raises), each envelope alone, and the one at fault as invalid."""
         try:
-            model = decode_item(item)
-            error = None
-        except ModelError as exc:
-            model, error = None, str(exc)
-        models.append(model)
-        records.append(summarize(index, item, model, envelope, error))
-    return models, records
+            return self.writer.index([(p.envelope_id, p.record) for p in batch])
+        except sqlite3.OperationalError:
+            raise
+        except Exception as exc:
+            self._once.failed("writing index rows", exc)
+        stored: list[list[StoredItem]] = []
+        for pending in batch:
+            try:
+                stored += self.writer.index([(pending.envelope_id, pending.record)])
+                continue
+            except sqlite3.OperationalError:
+                raise
+            except Exception as exc:
+                pending.record.items = [
+                    _invalid(i.index, i.type, i.size, "index", exc) for i in pending.record.items
+                ]
+            try:
+                stored += self.writer.index([(pending.envelope_id, pending.record)])
+            except sqlite3.OperationalError:
+                raise
+            except Exception as exc:  # not even a bare row: move past it, said in the log
+                self._once.failed(f"indexing envelope {pending.envelope_id} at all", exc)
+                pending.record.items = []
+                stored += self.writer.index([(pending.envelope_id, pending.record)])
+        return stored
+
+
+def _invalid(index: int, item_type: str, size: int, stage: str, exc: Exception) -> NewItem:
+    """The index row of an item a stage could not use: its type, size and why."""
+    reason = storable(f"devsentry could not {stage} it: {exc!r}"[:500])
+    return NewItem(
+        index=index,
+        type=storable(item_type, 200) or "",
+        size=size,
+        title=reason,
+        error=reason,
+    )
 
 
 def _from_record(row: EnvelopeRecord) -> _Pending | None:

@@ -11,7 +11,7 @@ from devsentry.model import Event, Payload, attachment_info, kind_of
 from devsentry.model.base import sdk_label
 from devsentry.process.grouping import group_event
 from devsentry.protocol.envelope import Envelope, Item
-from devsentry.store.records import NewIssue, NewItem
+from devsentry.store.records import NewIssue, NewItem, storable
 
 __all__ = ["summarize"]
 
@@ -52,6 +52,27 @@ def summarize(
         record.event_id = envelope.event_id
     else:
         record.title = error or f"{item.type or 'unknown'} item ({len(item.payload):,} bytes)"
+    return _storable(record)
+
+
+_TEXT_FIELDS = (
+    *("type", "event_id", "level", "release", "environment", "platform", "sdk", "title"),
+    *("user", "trace_id", "error"),
+)
+
+
+def _storable(record: NewItem) -> NewItem:
+    """The record as the index can hold it (long titles cut, no lone surrogates)."""
+    for name in _TEXT_FIELDS:
+        value = getattr(record, name)
+        if value is not None:
+            setattr(record, name, storable(value))
+    if record.issue is not None:
+        issue = record.issue
+        issue.title = storable(issue.title) or ""
+        issue.culprit = storable(issue.culprit)
+        issue.value = storable(issue.value)
+        issue.type = storable(issue.type)
     return record
 
 

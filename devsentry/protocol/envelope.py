@@ -149,6 +149,8 @@ def _header_at(
         header = _json_decode(line)
     except msgspec.ValidationError:
         raise EnvelopeError(f"{what} is not a JSON object", offset=start, item=item) from None
+    except RecursionError:
+        raise EnvelopeError(f"{what} nests too deeply", offset=start, item=item) from None
     except msgspec.DecodeError as exc:
         reason, at = str(exc), start
         if match := _BYTE_AT.search(reason):  # msgspec says "(byte N)" relative to the line

@@ -10,6 +10,7 @@ __all__ = [
     "ENVELOPE_COLUMNS",
     "ISSUE_COLUMNS",
     "ITEM_COLUMNS",
+    "TEXT_LIMIT",
     "EnvelopeRecord",
     "Forward",
     "IssueRecord",
@@ -19,7 +20,26 @@ __all__ = [
     "NewItem",
     "StoredEnvelope",
     "StoredItem",
+    "storable",
 ]
+
+#: The longest text an index column keeps (the raw envelope keeps everything).
+TEXT_LIMIT = 4096
+
+
+def storable(text: str | None, limit: int = TEXT_LIMIT) -> str | None:
+    """`text` as a column can hold it: cut to `limit`, lone surrogates (from HTTP headers
+    decoded with `surrogateescape`) replaced, since SQLite stores only valid UTF-8."""
+    if text is None:
+        return None
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
 
 
 class NewItem(msgspec.Struct):
