@@ -110,7 +110,7 @@ class _TooBig(EnvelopeTooLarge):
 
 
 def _too_big(limit: int) -> Exception:
-    return _TooBig(limit)
+    return _TooBig(f"over {limit} bytes")
 
 
 def _zlib(body: bytes, limit: int, wbits: int, name: str) -> bytes:

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from devsentry.model import Breadcrumb, Event, Request, User
 from devsentry.protocol.times import rfc3339
-from devsentry.render.layout import Pad, join, pairs_table, plural, scalar, section
+from devsentry.render.layout import Pad, bounded, join, pairs_table, plural, scalar, section
 from devsentry.render.levels import level_text
 from devsentry.render.lists import Col, ListTable
 from devsentry.render.text import clean, safe
@@ -19,6 +19,9 @@ from devsentry.render.text import clean, safe
 __all__ = ["event_context", "relative"]
 
 _CONTEXT_ORDER = ("trace", "runtime", "os", "browser", "device", "app", "culture", "cloud_resource")
+#: Breadcrumbs shown, the newest: Relay keeps 100 (`max_breadcrumbs` in
+#: `relay-event-normalization`), so Sentry never shows more.
+CRUMBS = 100
 
 
 def relative(seconds: float | None, to: float | None) -> str:
@@ -151,8 +154,13 @@ def event_context(event: Event, full: bool) -> list[RenderableType]:
     parts: list[RenderableType] = []
     crumbs = event.breadcrumb_list
     if crumbs:
-        title = f"Breadcrumbs ({len(crumbs)})"
-        parts += section(title, _breadcrumbs(crumbs, event.timestamp_seconds, full))
+        title = f"Breadcrumbs ({len(crumbs):,})"
+        shown = bounded(crumbs, CRUMBS, full=full)
+        body: list[RenderableType] = [_breadcrumbs(shown, event.timestamp_seconds, full)]
+        if len(crumbs) > len(shown):
+            older = f"… {len(crumbs) - len(shown):,} older breadcrumbs (--full shows them)"
+            body.insert(0, Text(older, "dim"))
+        parts += section(title, *body)
     if event.request is not None:
         parts += section("Request", *_request(event.request, full))
     if event.user is not None and (

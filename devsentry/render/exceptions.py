@@ -19,6 +19,12 @@ from devsentry.render.text import clean, safe
 __all__ = ["render_event_body"]
 
 VARS = 20  # local variables per frame before "+N more"
+#: Of a stack deeper than both together, the oldest and newest frames drawn (recursion can make
+#: tens of thousands; the crash site is at the newest end).
+FRAMES_OLDEST = 10
+FRAMES_NEWEST = 90
+#: Exceptions of a chain drawn, the last ones (the one raised last is what happened).
+CHAIN = 30
 PATH = 60  # a frame's file path keeps its last this many characters
 
 
@@ -66,9 +72,12 @@ def _link(node: ExceptionNode) -> Text | None:
 def _chain(
     exceptions: Sequence[ExceptionValue], platform: str | None, full: bool
 ) -> list[RenderableType]:
-    nodes = exception_tree(exceptions)
+    every = exception_tree(exceptions)
+    nodes = every if full else every[-CHAIN:]
     tree = any(is_group(e) for e in exceptions)
     out: list[RenderableType] = []
+    if len(every) > len(nodes):
+        out.append(Text(f"… {len(every) - len(nodes):,} earlier exceptions (--full shows them)"))
     for n, node in enumerate(nodes):
         exc = node.exception
         pad = "    " * node.depth
@@ -127,7 +136,15 @@ def _frames(frames: Sequence[Frame], platform: str | None, full: bool) -> list[R
     out: list[RenderableType] = []
     hidden = 0
     last = len(frames) - 1
+    middle = range(FRAMES_OLDEST, len(frames) - FRAMES_NEWEST) if not full else range(0)
     for n, frame in enumerate(frames):
+        if len(middle) > 0 and n == middle.start:
+            if hidden:
+                out.append(_hidden(hidden))
+                hidden = 0
+            out.append(Text(f"  … {len(middle):,} frames not shown (--full shows them)", "dim"))
+        if n in middle:
+            continue
         shown = full or frame.in_app or n == last or not any_app
         if not shown:
             hidden += 1

@@ -9,6 +9,7 @@ obeyed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -46,6 +47,7 @@ from devsentry.render.events import (
 )
 from devsentry.render.layout import (
     LIMIT,
+    Guarded,
     ItemMeta,
     Row,
     badge,
@@ -81,8 +83,11 @@ __all__ = [
     "shown_attributes",
 ]
 
+log = logging.getLogger(__name__)
+
 _ATTRIBUTES = 4  # attributes shown on a log or metric line
 _METRICS = 20  # metric lines per container
+_LOGS = 20  # log lines per container (the rest: `devsentry show`)
 #: Attributes every record of a process carries: on each line they would only be noise.
 _COMMON = ("sentry.", "process.", "telemetry.", "user.", "code.", "os.", "device.", "server.")
 # -- logs and metrics: one line per record -------------------------------------------------
@@ -113,12 +118,16 @@ def shown_attributes(attrs: Mapping[str, Any], n: int = _ATTRIBUTES) -> Text:
 def render_logs(container: LogContainer, meta: ItemMeta) -> RenderableType:
     """One line per log: time, level, body, a few attributes; cut at the right edge."""
     rows = []
-    for log in container.logs:
+    logs = container.logs
+    for log in logs[:_LOGS]:
         label, style = log_label(log.level or "info")
         line = safe(log.body or "", single_line=True, limit=LIMIT)
         line.append_text(shown_attributes(log.attrs))
         when = clock(epoch_seconds(log.timestamp) or meta.received)
         rows.append(Row(when, Text.assemble((f" {label}", style)), one_line(line)))
+    if len(logs) > _LOGS:
+        more = Text(f"… {plural(len(logs) - _LOGS, 'more log record')}", "dim")
+        rows.append(Row("", Text(), more))
     if not rows:
         rows.append(Row(clock(meta.when), Text(" LOG", "dim"), Text("no log records", "dim")))
     return Group(*rows)
@@ -353,7 +362,25 @@ _VIEWS: dict[type[Any], Callable[[Any, ItemMeta], RenderableType]] = {
 
 
 def render_item(item: Item, model: Model | None, meta: ItemMeta) -> RenderableType:
-    """The view of one item, chosen by its decoded model (or its lack of one)."""
+    """The view of one item, chosen by its decoded model (or its lack of one). A view that
+    cannot draw this payload, now or when printed, shows the item as invalid instead: a view
+    bug costs one item, never the console or the page."""
+    try:
+        view = _view(item, model, meta)
+    except Exception as exc:
+        log.warning("could not draw a %s item", item.type, exc_info=True)
+        return _undrawable(item, meta, exc)
+    return Guarded(view, lambda exc: _undrawable(item, meta, exc))
+
+
+def _undrawable(item: Item, meta: ItemMeta, exc: Exception) -> RenderableType:
+    failed = msgspec.structs.replace(
+        meta, error=f"{exc!r} (a devsentry bug: the item is stored as sent)"
+    )
+    return render_invalid(item, failed, failed="show")
+
+
+def _view(item: Item, model: Model | None, meta: ItemMeta) -> RenderableType:
     if meta.error is not None:
         return render_invalid(item, meta)
     if model is None:

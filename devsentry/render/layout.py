@@ -10,9 +10,10 @@ be scanned down the left edge. Words that come from a payload only ever enter a 
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import msgspec
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -27,13 +28,16 @@ from devsentry.store.records import IssueRecord, ItemRecord, NewItem
 __all__ = [
     "LIMIT",
     "VALUE",
+    "Guarded",
     "ItemMeta",
     "Pad",
     "Row",
     "badge",
     "block",
+    "bounded",
     "clock",
     "join",
+    "local_time",
     "ms",
     "one_line",
     "origin",
@@ -44,6 +48,9 @@ __all__ = [
     "size",
     "status",
 ]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Longest payload string shown in a compact view; the full text is one `devsentry show` away.
 LIMIT = 300
@@ -121,11 +128,22 @@ class ItemMeta(msgspec.Struct, kw_only=True):
         )
 
 
-def clock(seconds: float | None) -> str:
-    """Local wall-clock time, to compare with the app's own log lines."""
+def local_time(seconds: float | None, fmt: str) -> str | None:
+    """`seconds` in local time as `fmt`; None for a moment the platform cannot show."""
     if seconds is None:
+        return None
+    try:
+        return time.strftime(fmt, time.localtime(seconds))
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def clock(seconds: float | None, *, millis: bool = False) -> str:
+    """Local wall-clock time, to compare with the app's own log lines."""
+    shown = local_time(seconds, "%H:%M:%S")
+    if shown is None or seconds is None:
         return "--:--:--"
-    return time.strftime("%H:%M:%S", time.localtime(seconds))
+    return f"{shown}.{int(seconds % 1 * 1000):03d}" if millis else shown
 
 
 def ms(seconds: float | None) -> str:
@@ -243,6 +261,35 @@ class Row:
                 yield Segment.line()
 
 
+class Guarded:
+    """Draws `renderable`, or `fallback(exc)` if drawing it fails: a view that cannot draw one
+    payload costs that part of the output, never the page or the console."""
+
+    def __init__(
+        self, renderable: RenderableType, fallback: Callable[[Exception], RenderableType]
+    ) -> None:
+        self.renderable = renderable
+        self.fallback = fallback
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        try:
+            lines = console.render_lines(self.renderable, options, pad=False)
+        except Exception as exc:
+            log.warning("a view could not draw: %r", exc, exc_info=True)
+            yield self.fallback(exc)
+            return
+        for line in lines:
+            yield from line
+            yield Segment.line()
+
+
+def bounded(items: Sequence[T], limit: int, *, full: bool, keep: str = "newest") -> list[T]:
+    """At most `limit` of `items` unless `full`: the newest (the end) or the oldest."""
+    if full or len(items) <= limit:
+        return list(items)
+    return list(items[-limit:] if keep == "newest" else items[:limit])
+
+
 def block(
     meta: ItemMeta, tag: Text, head: Text, lines: Sequence[RenderableType] = ()
 ) -> RenderableType:
@@ -287,13 +334,21 @@ def scalar(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=repr, separators=(", ", ": "))
 
 
+#: Rows of a key/value table before "… N more".
+PAIRS = 200
+
+
 def pairs_table(pairs: Iterable[tuple[str, Any]], full: bool) -> Table:
-    """A two-column key/value grid; values clipped to one line unless `full`."""
+    """A two-column key/value grid; values clipped to one line, rows to `PAIRS`, unless
+    `full`."""
     rows = [
-        (safe(key, "dim", single_line=True), scalar(value))
+        (safe(key, "dim", single_line=True, limit=None if full else 200), scalar(value))
         for key, value in pairs
         if value not in (None, "", {}, [])
     ]
+    hidden = 0
+    if not full and len(rows) > PAIRS:
+        hidden, rows = len(rows) - PAIRS, rows[:PAIRS]
     key_width = min(max((k.cell_len for k, _ in rows), default=0), 32)
     table = Table.grid(
         Column(no_wrap=True, width=key_width, overflow="ellipsis"),
@@ -303,4 +358,6 @@ def pairs_table(pairs: Iterable[tuple[str, Any]], full: bool) -> Table:
     )
     for key, value in rows:
         table.add_row(key, safe(value, single_line=not full, limit=None if full else VALUE))
+    if hidden:
+        table.add_row(Text(f"… {hidden:,} more", "dim"), Text("--full shows them", "dim"))
     return table

@@ -19,8 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from devsentry.browse.follow import Loaded
-from devsentry.render.items import render_invalid, render_item
-from devsentry.render.layout import ItemMeta, badge, block, plural, size
+from devsentry.render.items import render_item
+from devsentry.render.layout import ItemMeta, badge, block, local_time, plural, size
 from devsentry.render.levels import level_text
 from devsentry.render.text import safe
 from devsentry.store.ids import short_id
@@ -63,7 +63,7 @@ def ago(seconds: float | None, now: float | None = None) -> str:
         return "just now"
     span = duration_words(abs(delta))
     if not span:
-        return time.strftime("%Y-%m-%d", time.localtime(seconds))
+        return local_time(seconds, "%Y-%m-%d") or "-"
     return f"{span} ago" if delta > 0 else f"in {span}"
 
 
@@ -262,12 +262,7 @@ def render_stored(loaded: Loaded) -> RenderableType:
     meta.error = loaded.error
     if loaded.item is None:
         return render_invalid_record(loaded, meta)
-    try:
-        return render_item(loaded.item, loaded.model, meta)
-    except Exception as exc:
-        log.exception("could not render a %s item", loaded.record.type)
-        meta.error = f"{exc!r} (a devsentry bug: the item is stored as sent)"
-        return render_invalid(loaded.item, meta, failed="show")
+    return render_item(loaded.item, loaded.model, meta)
 
 
 def render_invalid_record(loaded: Loaded, meta: ItemMeta) -> RenderableType:

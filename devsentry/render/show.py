@@ -25,12 +25,24 @@ from devsentry.model import (
     is_binary,
     payload_view,
 )
+from devsentry.protocol.envelope import Item
 from devsentry.protocol.times import rfc3339
 from devsentry.render.context import event_context
 from devsentry.render.exceptions import render_event_body
 from devsentry.render.forwarding import forward_text
-from devsentry.render.items import render_invalid, render_item
-from devsentry.render.layout import ItemMeta, join, plural, scalar, section, size
+from devsentry.render.items import render_item
+from devsentry.render.layout import (
+    VALUE,
+    Guarded,
+    ItemMeta,
+    bounded,
+    clock,
+    join,
+    plural,
+    scalar,
+    section,
+    size,
+)
 from devsentry.render.levels import level_text
 from devsentry.render.lists import Col, ListTable, ago
 from devsentry.render.text import clean, safe, safe_json
@@ -40,33 +52,54 @@ __all__ = ["render_detail", "render_saved"]
 
 
 def render_detail(detail: Detail, *, full: bool = False, now: float | None = None) -> Group:
-    """The whole `show` page for one stored item."""
+    """The whole `show` page for one stored item. A section that cannot draw this payload
+    says so, followed by the payload as sent; the rest of the page is drawn as usual."""
     now = time.time() if now is None else now
-    parts: list[RenderableType] = [_heading(detail, now)]
     model, item = detail.model, detail.item
     meta = ItemMeta.stored(detail.record, detail.issue)
+    parts: list[RenderableType] = [_heading(detail, now)]
     if item is None or detail.error is not None:
         meta.error = detail.error or meta.error
-        parts.append(Text.assemble(("could not show the payload: ", "red"), safe(meta.error or "")))
+        label = "invalid: " if item is not None else "could not show the payload: "
+        parts.append(Text.assemble((label, "bold red"), safe(meta.error or "", "red")))
         if item is not None:
-            parts.append(render_invalid(item, meta))
-    elif isinstance(model, Transaction):
-        parts += section("Spans", WaterfallView(transaction_waterfall(model)))
+            parts += section(f"Payload as sent ({size(len(item.payload))})", _raw(item, full))
+        return Group(*parts)
+
+    def guarded(renderables: list[RenderableType]) -> list[RenderableType]:
+        def fallback(exc: Exception) -> RenderableType:
+            why = safe(f"devsentry could not draw this part of the page: {exc!r}", "red")
+            return Group(why, _raw(item, full))
+
+        return [Guarded(Group(*renderables), fallback)]
+
+    if isinstance(model, Transaction):
+        parts += guarded(section("Spans", WaterfallView(transaction_waterfall(model), full)))
     elif isinstance(model, SpanContainer):
-        parts += section("Spans", WaterfallView(container_waterfall(model)))
+        parts += guarded(section("Spans", WaterfallView(container_waterfall(model), full)))
     elif isinstance(model, LogContainer):
-        parts += section("Logs", _logs(model, full))
+        parts += guarded(section("Logs", *_logs(model, full)))
     elif isinstance(model, Feedback) or not isinstance(model, Event):
-        parts += section("Item", render_item(item, model, meta))
+        parts += guarded(section("Item", render_item(item, model, meta)))
         if model is not None and not isinstance(model, Event) and not is_binary(item):
-            parts += section("Payload", *_payload(payload_view(item), full))
+            parts += guarded(section("Payload", *_payload(payload_view(item), full)))
     else:
-        parts += render_event_body(model, full)
+        parts += guarded(render_event_body(model, full))
     if isinstance(model, Event):
-        parts += event_context(model, full)
+        parts += guarded(event_context(model, full))
     if detail.attachments:
-        parts += section("Attachments", *_attachments(detail))
+        parts += guarded(section("Attachments", *_attachments(detail)))
     return Group(*parts)
+
+
+#: Characters of a payload shown as sent (an invalid item's) before "--full shows all".
+RAW_CHARS = 4000
+
+
+def _raw(item: Item, full: bool) -> Text:
+    """The payload bytes as text (invalid UTF-8 as escapes), escaped, cut unless `full`."""
+    text = item.payload.decode("utf-8", "backslashreplace")
+    return safe(text, "dim", limit=None if full else RAW_CHARS)
 
 
 def render_saved(saved: Sequence[SavedFile]) -> Text:
@@ -87,14 +120,27 @@ PAYLOAD_LINES = 60  # lines of a payload's JSON shown before "--full shows all"
 
 
 def _payload(data: Any, full: bool) -> list[RenderableType]:
-    """The decoded payload as JSON, cut at `PAYLOAD_LINES` lines unless `full` (profiles are
-    thousands of lines of samples)."""
+    """The decoded payload as JSON, cut at `PAYLOAD_LINES` lines of at most `VALUE * 10`
+    characters unless `full` (profiles are thousands of lines of samples, a value can be
+    megabytes)."""
     text = safe_json(data)
-    lines = text.split("\n")
-    if full or len(lines) <= PAYLOAD_LINES:
+    if full:
         return [text]
-    more = Text(f"… {len(lines) - PAYLOAD_LINES:,} more lines (--full or --json shows all)", "dim")
-    return [Text("\n").join(lines[:PAYLOAD_LINES]), more]
+    lines = text.split("\n")
+    shown = [_cut(line) for line in lines[:PAYLOAD_LINES]]
+    out: list[RenderableType] = [Text("\n").join(shown)]
+    if len(lines) > PAYLOAD_LINES:
+        more = f"… {len(lines) - PAYLOAD_LINES:,} more lines (--full or --json shows all)"
+        out.append(Text(more, "dim"))
+    return out
+
+
+def _cut(line: Text, limit: int = VALUE * 10) -> Text:
+    if line.cell_len <= limit:
+        return line
+    cut = line[:limit]
+    cut.append(f"… ({len(line.plain):,} characters in all)", "dim")
+    return cut
 
 
 def _heading(detail: Detail, now: float) -> RenderableType:
@@ -168,7 +214,11 @@ def _heading(detail: Detail, now: float) -> RenderableType:
 # -- logs and attachments -----------------------------------------------------------------
 
 
-def _logs(container: LogContainer, full: bool) -> ListTable:
+#: Log records listed by `show` before "--full shows all".
+LOG_ROWS = 1000
+
+
+def _logs(container: LogContainer, full: bool) -> list[RenderableType]:
     """Every record: time, level, body, and its own attributes (all of them with --full)."""
     columns = [
         Col(header="TIME", style="dim"),
@@ -177,25 +227,23 @@ def _logs(container: LogContainer, full: bool) -> ListTable:
         Col(header="ATTRIBUTES", style="dim", max_width=60 if full else 40, drop=1),
     ]
     rows = []
-    for log in container.logs:
-        when = log.timestamp_seconds
-        clock = (
-            time.strftime("%H:%M:%S", time.localtime(when)) + f".{int(when % 1 * 1000):03d}"
-            if when is not None
-            else ""
-        )
+    logs = container.logs
+    for log in bounded(logs, LOG_ROWS, full=full, keep="oldest"):
         attrs = log.attrs
         if not full:
             attrs = {k: v for k, v in attrs.items() if not k.startswith(_COMMON)}
         rows.append(
             [
-                Text(clock),
+                Text(clock(log.timestamp_seconds, millis=True)),
                 level_text((log.level or "info").lower()),
                 safe(log.body or "", single_line=True, limit=None if full else 500),
                 safe(" ".join(f"{k}={scalar(v)}" for k, v in attrs.items()), single_line=True),
             ]
         )
-    return ListTable(columns, rows)
+    out: list[RenderableType] = [ListTable(columns, rows)]
+    if len(logs) > len(rows):
+        out.append(Text(f"… {len(logs) - len(rows):,} more log records (--full shows them)", "dim"))
+    return out
 
 
 _COMMON = ("sentry.", "process.", "telemetry.", "server.", "os.", "device.")

@@ -171,14 +171,20 @@ def container_waterfall(container: SpanContainer) -> Waterfall:
     )
 
 
+#: Rows drawn before "… N more spans (--full shows them)".
+ROWS = 300
+
+
 class WaterfallView:
     """The rows laid out for the width given: name (tree), op, duration, then the timeline."""
 
-    def __init__(self, waterfall: Waterfall) -> None:
+    def __init__(self, waterfall: Waterfall, full: bool = False) -> None:
         self.waterfall = waterfall
+        self.full = full
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        rows = self.waterfall.rows
+        every = self.waterfall.rows
+        rows = every if self.full else every[:ROWS]
         if not rows:
             yield Text("no spans", "dim")
             return
@@ -222,6 +228,8 @@ class WaterfallView:
                 Text(dur, "red" if failed else ""),
                 _bar(row, total, bar_w, "red" if failed else "green"),
             )
+        if len(every) > len(rows):
+            yield Text(f"… {len(every) - len(rows):,} more spans (--full shows them)", "dim")
 
 
 def _fit(text: Text, width: int, *, right: bool = False) -> Text:

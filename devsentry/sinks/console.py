@@ -28,9 +28,9 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from devsentry.process.indexer import Captured
-from devsentry.render.items import ItemMeta, render_invalid, render_item
+from devsentry.render.items import ItemMeta, render_item
 from devsentry.render.text import clean
-from devsentry.tasks import spawn
+from devsentry.tasks import supervise
 
 __all__ = ["ConsoleSink", "item_meta"]
 
@@ -52,18 +52,15 @@ def item_meta(captured: Captured, index: int) -> ItemMeta:
 
 
 def render_captured(captured: Captured, only: Sequence[int] | None = None) -> list[RenderableType]:
-    """The views of a capture's items (or of the items at `only`); a bad payload never raises."""
+    """The views of a capture's items (or of the items at `only`); a bad payload never raises
+    (`render_item` shows an item it cannot draw as invalid)."""
     views: list[RenderableType] = []
     for index, item in enumerate(captured.envelope.items):
         if only is not None and index not in only:
             continue
         meta = item_meta(captured, index)
-        try:
-            views.append(render_item(item, captured.models[index], meta))
-        except Exception as exc:  # a view bug must cost one item, not the console
-            log.exception("could not render a %s item", item.type)
-            meta.error = f"{exc!r} (a devsentry bug: the item is stored as sent)"
-            views.append(render_invalid(item, meta, failed="show"))
+        model = captured.models[index] if index < len(captured.models) else None
+        views.append(render_item(item, model, meta))
     return views
 
 
@@ -135,7 +132,7 @@ class ConsoleSink:
         self._drained = asyncio.Event()
         self._stopping = False
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="devsentry-console")
-        self._task = spawn(self._run(), name="devsentry console")
+        self._task = supervise(self._run, name="devsentry console")
         if self._pending:
             self._wakeup.set()
 

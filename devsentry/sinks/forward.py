@@ -29,7 +29,7 @@ from devsentry.protocol.envelope import Envelope, parse, serialize
 from devsentry.protocol.ratelimits import DEFAULT_RETRY_AFTER, RateLimits
 from devsentry.protocol.rewrite import rewrite_for
 from devsentry.store.outbox import Delivery, Outbox
-from devsentry.tasks import spawn
+from devsentry.tasks import supervise
 
 __all__ = ["Forwarder"]
 
@@ -74,7 +74,7 @@ class Forwarder:
             headers={"User-Agent": f"devsentry/{__version__}"},
         )
         self._wake.set()
-        self._task = spawn(self._run(), name="devsentry forwarder")
+        self._task = supervise(self._run, name="devsentry forwarder")
 
     async def stop(self) -> None:
         """Stop delivering; what is not delivered stays in the outbox for the next run."""
