@@ -86,7 +86,10 @@ async def ingesting(
                 console.notice(forward_notice(deliveries))
 
         forwarder = Forwarder(
-            Outbox(writer.store), backoff=forward.backoff, notify=notify if consoles else None
+            Outbox(writer.store),
+            backoff=forward.backoff,
+            max_waiting=forward.max_waiting,
+            notify=notify if consoles else None,
         )
         listeners.append(forwarder.committed)
     pipeline = Pipeline(writer, max_size=max_size, forward=forward, listeners=listeners)

@@ -54,10 +54,12 @@ def outbox_states(path: Path) -> dict[str, int]:
 
 class Upstream:
     """A stand-in Sentry on port 0 whose answers the test scripts: `answers` is consumed in
-    order (status, headers, body), then it answers 200. Requests are recorded."""
+    order (status, headers, body), then it answers 200; `always` headers go on every answer.
+    Requests are recorded."""
 
     def __init__(self) -> None:
         self.answers: list[tuple[int, dict[str, str], bytes]] = []
+        self.always: dict[str, str] = {}
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self.release: asyncio.Event | None = None  # when set by a test, requests wait for it
         self.hold = False
@@ -73,8 +75,12 @@ class Upstream:
             await self.release.wait()
         if self.answers:
             status, headers, text = self.answers.pop(0)
-            return web.Response(status=status, headers=headers, body=text)
-        return web.json_response({"id": parse(body).event_id})
+            return web.Response(status=status, headers={**self.always, **headers}, body=text)
+        return web.json_response({"id": parse(body).event_id}, headers=self.always)
+
+    def types(self) -> list[str]:
+        """The last item type of each envelope received, in order."""
+        return [parse(body).items[-1].type for _, _, body in self.requests]
 
     async def _start(self) -> None:
         self.release = asyncio.Event()
@@ -193,6 +199,100 @@ def test_rate_limits_pause_the_limited_category_only(tmp_path: Path, upstream: U
         local.wait_for_output("rate-limited")
 
 
+# What Bugsink 2.6 answers to every envelope: it never takes transactions or spans.
+BUGSINK = {"X-Sentry-Rate-Limits": "86400:transaction;span:organization"}
+BUGSINK_REASON = (
+    "the upstream takes no transaction, span for 24 h"
+    " (X-Sentry-Rate-Limits 86400:transaction;span:organization)"
+)
+
+
+def test_a_long_rate_limit_drops_its_categories_while_errors_flow(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    upstream.always = BUGSINK
+    store = tmp_path / "local.db"
+    with LocalServer(store, forward=ForwardPolicy(dsn=upstream.dsn)) as local:
+        assert post(f"{local.url}/api/1/envelope/", _fresh(ERROR)) == 200
+        wait_until(lambda: _rows(store, "delivered") == 1, "the error delivered")
+        # the answer carried the day-long limit: transactions are dropped, not queued for a day
+        for _ in range(2):
+            assert post(f"{local.url}/api/1/envelope/", _fresh(TRANSACTION)) == 200
+        wait_until(lambda: _rows(store, "dropped") == 2, "both transactions dropped")
+        assert post(f"{local.url}/api/1/envelope/", _fresh(ERROR)) == 200
+        wait_until(lambda: _rows(store, "delivered") == 2, "the next error delivered")
+        assert upstream.types() == ["event", "event"]  # no transaction was sent
+        with Store(store, readonly=True) as db:
+            dropped = Outbox(db).list(["dropped"])
+        assert {(d.detail, d.status, d.attempts) for d in dropped} == {(BUGSINK_REASON, None, 0)}
+        local.wait_for_output("dropped  the upstream takes no transaction")
+        runner = CliRunner()
+        text = runner.invoke(cli, ["outbox", "--store", str(store)]).output
+        assert f"2 dropped: {BUGSINK_REASON}" in " ".join(text.split())
+        listed = json.loads(runner.invoke(cli, ["outbox", "--store", str(store), "--json"]).output)
+        assert [r["detail"] for r in listed if r["state"] == "dropped"] == [BUGSINK_REASON] * 2
+
+
+def test_a_long_rate_limit_survives_a_restart(tmp_path: Path, upstream: Upstream) -> None:
+    upstream.always = BUGSINK
+    store = tmp_path / "local.db"
+    policy = ForwardPolicy(dsn=upstream.dsn)
+    with LocalServer(store, forward=policy) as local:
+        assert post(f"{local.url}/api/1/envelope/", _fresh(ERROR)) == 200
+        wait_until(lambda: _rows(store, "delivered") == 1, "the error delivered")
+    upstream.always = {}  # the new run can know the limit only from the store
+    with LocalServer(store, forward=policy) as local:
+        assert post(f"{local.url}/api/1/envelope/", _fresh(TRANSACTION)) == 200
+        wait_until(lambda: _rows(store, "dropped") == 1, "the transaction dropped")
+        assert post(f"{local.url}/api/1/envelope/", _fresh(ERROR)) == 200
+        wait_until(lambda: _rows(store, "delivered") == 2, "the error delivered")
+    assert upstream.types() == ["event", "event"]
+    with Store(store, readonly=True) as db:
+        (dropped,) = Outbox(db).list(["dropped"])
+    assert dropped.detail == BUGSINK_REASON
+
+
+def test_a_short_rate_limit_holds_back_then_delivers(tmp_path: Path, upstream: Upstream) -> None:
+    upstream.answers = [(429, {"X-Sentry-Rate-Limits": "2:transaction:organization"}, b"")]
+    store = tmp_path / "local.db"
+    with LocalServer(store, forward=ForwardPolicy(dsn=upstream.dsn)) as local:
+        assert post(f"{local.url}/api/1/envelope/", _fresh(TRANSACTION)) == 200
+        local.wait_for_output("429: held back: the upstream takes no transaction for 2 s")
+        wait_until(lambda: _rows(store, "delivered") == 1, "delivery once the limit ends")
+        with Store(store, readonly=True) as db:
+            (row,) = Outbox(db).list()
+        assert (row.status, row.attempts) == (200, 2)  # the 429, then the delivery
+    assert upstream.types() == ["transaction", "transaction"]
+
+
+def test_a_429_with_a_long_limit_drops_at_once(tmp_path: Path, upstream: Upstream) -> None:
+    upstream.answers = [(429, {"X-Sentry-Rate-Limits": "3600::organization:quota"}, b"")]
+    store = tmp_path / "local.db"
+    with LocalServer(store, forward=ForwardPolicy(dsn=upstream.dsn)) as local:
+        assert post(f"{local.url}/api/1/envelope/", ERROR) == 200
+        wait_until(lambda: _rows(store, "dropped") == 1, "the error dropped")
+    with Store(store, readonly=True) as db:
+        (row,) = Outbox(db).list()
+    reason = "the upstream takes nothing for 1 h (X-Sentry-Rate-Limits 3600::organization:quota)"
+    assert (row.status, row.detail, row.attempts) == (429, reason, 1)
+    assert len(upstream.requests) == 1
+
+
+def test_a_full_outbox_drops_the_oldest_waiting_rows(tmp_path: Path) -> None:
+    down = f"http://{UPSTREAM_KEY}@127.0.0.1:{free_port()}/42"  # nothing listens: rows wait
+    store = tmp_path / "local.db"
+    policy = ForwardPolicy(dsn=down, backoff=60, max_waiting=3)
+    with LocalServer(store, forward=policy) as local:
+        for _ in range(5):
+            assert post(f"{local.url}/api/1/envelope/", _fresh(ERROR)) == 200
+        wait_until(lambda: _rows(store, "dropped") == 2, "the two oldest dropped")
+        with Store(store, readonly=True) as db:
+            rows = sorted(Outbox(db).list(), key=lambda d: d.envelope_id)
+        assert [r.state for r in rows] == ["dropped"] * 2 + ["pending"] * 3
+        assert {r.detail for r in rows[:2]} == {"outbox full (3 waiting)"}
+        local.wait_for_output("outbox full (3 waiting)")
+
+
 def test_400_is_final_and_records_the_detail(tmp_path: Path, upstream: Upstream) -> None:
     upstream.answers = [(400, {}, b'{"detail":"invalid event envelope"}')]
     with LocalServer(tmp_path / "local.db", forward=ForwardPolicy(dsn=upstream.dsn)) as local:
@@ -285,6 +385,23 @@ def test_rate_limit_header_parsing() -> None:
     limits.update(429, {"X-Sentry-Rate-Limits": "10::organization"})  # empty categories: all
     now[0] = 1035.0
     assert limits.blocked_until({"session"}) == 0.0
+
+
+def test_rate_limits_round_trip_and_say_why() -> None:
+    now = [1000.0]
+    limits = RateLimits(clock=lambda: now[0])
+    assert limits.encode() is None
+    assert limits.update(200, BUGSINK)
+    assert limits.update(429, {"Retry-After": "30"})
+    assert not limits.update(200, {"X-Sentry-Rate-Limits": "10:transaction:key"})  # shorter
+    again = RateLimits.decode(limits.encode() or b"", clock=lambda: now[0])
+    limit = again.limiting({"transaction", "profile"})
+    assert limit is not None and limit.until == 87400.0
+    assert limit.describe() == BUGSINK_REASON
+    assert again.blocked_until({"error"}) == 1030.0  # the Retry-After, on every category
+    now[0] = 1031.0
+    assert again.limiting({"error"}) is None
+    assert RateLimits.decode(b"not json").limits == {}  # a damaged value is forgotten
 
 
 def test_rewrite_for_changes_only_dsn_key_and_sent_at() -> None:

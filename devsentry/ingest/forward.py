@@ -14,10 +14,15 @@ import msgspec
 from devsentry.protocol.envelope import Envelope
 from devsentry.store.records import Forward
 
-__all__ = ["BACKOFF_START", "ForwardPolicy"]
+__all__ = ["BACKOFF_START", "MAX_WAITING", "ForwardPolicy"]
 
 #: Seconds before the first retry after a 5xx or network error; doubles up to 5 minutes.
 BACKOFF_START = 1.0
+#: Outbox rows waiting for an upstream at most; beyond it the oldest are dropped. Waiting
+#: envelopes outlive retention, so an upstream that takes nothing would otherwise grow the store
+#: without end. Ten thousand rides out hours of an outage at a dev app's pace, is about 100 MB of
+#: raw envelopes of the usual ~10 KB, and counting it (on the `outbox_due` index) is cheap.
+MAX_WAITING = 10_000
 _KEPT_HEADERS = {"x-sentry-auth", "authorization", "user-agent", "content-type"}
 
 
@@ -28,6 +33,7 @@ class ForwardPolicy(msgspec.Struct, frozen=True):
     types: frozenset[str] = frozenset()  # empty: every item type
     sample: float = 1.0
     backoff: float = BACKOFF_START  # first retry delay after a 5xx or network error
+    max_waiting: int = MAX_WAITING  # outbox rows waiting at most; the oldest beyond are dropped
 
     def target(
         self,

@@ -41,6 +41,7 @@ def forward_notice(deliveries: Sequence[Delivery]) -> Text:
         ("pending", "will retry"),
         ("rate_limited", "rate-limited"),
         ("failed", "failed"),
+        ("dropped", "dropped"),
     ):
         if counts[state]:
             parts.append(f"{counts[state]} {label}")
@@ -100,7 +101,21 @@ def render_outbox(rows: Sequence[Delivery], counts: Mapping[str, int]) -> Render
             ago(row.updated, now),
         )
     summary = " · ".join(f"{n:,} {state.replace('_', '-')}" for state, n in sorted(counts.items()))
-    return Group(table, Text(summary or "the outbox is empty", style="dim"))
+    return Group(table, *_reasons(rows), Text(summary or "the outbox is empty", style="dim"))
+
+
+def _reasons(rows: Sequence[Delivery]) -> list[Text]:
+    """Why the listed envelopes were dropped or failed, each reason once and in full: the
+    ANSWER column cuts them short, and a reason (a rate limit's header) is worth reading."""
+    reasons = Counter(
+        (row.state, row.detail) for row in rows if row.state in ("dropped", "failed") and row.detail
+    )
+    lines = []
+    for (state, detail), n in reasons.most_common():
+        line = Text(f"{n:,} {state}: ", style=_STATE_STYLE[state])
+        line.append_text(safe(detail or "", single_line=True))
+        lines.append(line)
+    return lines
 
 
 def _next_try(seconds: float) -> str:

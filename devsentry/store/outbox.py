@@ -2,8 +2,12 @@
 
 Rows are added by the store in the transaction that accepts an envelope (see `store.Forward`);
 the forwarder moves them through `pending` → `delivered`, or `rate_limited` / back to `pending`
-with a retry time, or `failed` with the upstream's reason; `devsentry outbox` lists, retries and
-drops them. The envelope's raw bytes stay in `envelopes` and are never pruned while pending.
+with a retry time, or `failed` with the upstream's reason, or `dropped` with its own (a long
+rate limit, a full outbox); `devsentry outbox` lists, retries and drops them. The envelope's raw
+bytes stay in `envelopes` and are never pruned while pending.
+
+The upstreams' rate limits are kept beside the rows, one `meta` value per target, so that a
+restart remembers them.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ __all__ = ["STATES", "Delivery", "Outbox"]
 
 STATES = ("pending", "rate_limited", "delivered", "failed", "dropped")
 _WAITING = ("pending", "rate_limited")
+_IS_WAITING = "state IN ('pending', 'rate_limited')"  # what the `outbox_due` index serves
+_LIMITS = "forward_rate_limits "  # meta key prefix; the target follows
 _COLUMNS = "envelope_id, target, headers, state, attempts, next_attempt, status, detail, updated"
 
 
@@ -50,7 +56,7 @@ class Outbox:
 
     def due(self, now: float, limit: int = 64) -> list[Delivery]:
         rows = self.store.db.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('pending', 'rate_limited')"
+            f"SELECT {_COLUMNS} FROM outbox WHERE {_IS_WAITING}"
             " AND next_attempt <= ? ORDER BY next_attempt, envelope_id LIMIT ?",
             (now, limit),
         )
@@ -58,7 +64,7 @@ class Outbox:
 
     def next_due(self) -> float | None:
         (value,) = self.store.db.execute(
-            "SELECT min(next_attempt) FROM outbox WHERE state IN ('pending', 'rate_limited')"
+            f"SELECT min(next_attempt) FROM outbox WHERE {_IS_WAITING}"
         ).fetchone()
         return float(value) if value is not None else None
 
@@ -78,7 +84,9 @@ class Outbox:
     ) -> Delivery:
         """Record an attempt's outcome; `retry_at` is when a waiting row is due again."""
         now = time.time()
-        attempts = delivery.attempts + (0 if state == "rate_limited" and status is None else 1)
+        # held back or dropped before sending (no answer): not an attempt
+        unsent = state in ("rate_limited", "dropped") and status is None
+        attempts = delivery.attempts + (0 if unsent else 1)
         next_attempt = retry_at if retry_at is not None else now
         with self.store.transaction() as db:
             db.execute(
@@ -95,6 +103,60 @@ class Outbox:
             detail=detail,
             updated=now,
         )
+
+    def trim(self, most: int) -> list[Delivery]:
+        """Drop the oldest waiting rows beyond `most`, so an upstream that takes nothing
+        cannot grow the store without end; returns the dropped rows.
+
+        The count reads the `outbox_due` index only, and the forwarder calls this when rows
+        were added, never the ingest path.
+        """
+        (waiting,) = self.store.db.execute(
+            f"SELECT count(*) FROM outbox WHERE {_IS_WAITING}"
+        ).fetchone()
+        if waiting <= most:
+            return []
+        with self.store.transaction() as db:
+            rows = db.execute(
+                "UPDATE outbox SET state = 'dropped', status = NULL, detail = ?, updated = ?"
+                " WHERE envelope_id IN (SELECT envelope_id FROM outbox"
+                f" WHERE {_IS_WAITING} ORDER BY envelope_id LIMIT ?) RETURNING {_COLUMNS}",
+                (f"outbox full ({most:,} waiting)", time.time(), waiting - most),
+            ).fetchall()
+        return [Delivery.from_row(r) for r in rows]
+
+    def release_held(self, now: float) -> int:
+        """Make rate-limited rows due now, to be judged again against the limits known now
+        (a forwarder that starts may know them better than the one that held the rows)."""
+        with self.store.transaction() as db:
+            cur = db.execute(
+                "UPDATE outbox SET next_attempt = ? WHERE state = 'rate_limited'"
+                " AND next_attempt > ?",
+                (now, now),
+            )
+        return int(cur.rowcount)
+
+    # -- the upstreams' rate limits, kept across restarts -------------------------------------
+
+    def saved_limits(self) -> dict[str, bytes]:
+        """Each target's saved rate limits (as `RateLimits.encode` wrote them)."""
+        rows = self.store.db.execute(
+            "SELECT key, value FROM meta WHERE key > ? AND key < ?",
+            (_LIMITS, _LIMITS[:-1] + "!"),
+        )
+        return {key[len(_LIMITS) :]: _bytes(value) for key, value in rows}
+
+    def save_limits(self, target: str, value: bytes | None) -> None:
+        """Keep `target`'s limits; None forgets them (none is active)."""
+        with self.store.transaction() as db:
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", (_LIMITS + target,))
+            else:
+                db.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (_LIMITS + target, value.decode()),
+                )
 
     # -- for `devsentry outbox` and the inspection commands ------------------------------------
 
@@ -148,3 +210,7 @@ class Outbox:
                 (state, now, now, *args),
             )
         return int(cur.rowcount)
+
+
+def _bytes(value: str | bytes) -> bytes:
+    return value.encode() if isinstance(value, str) else bytes(value)
