@@ -18,6 +18,7 @@ from devsentry.protocol.levels import LEVELS
 
 if TYPE_CHECKING:
     from devsentry.ingest.forward import ForwardPolicy
+    from devsentry.ingest.origins import OriginPolicy
     from devsentry.store.store import Store
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -116,6 +117,34 @@ def forward_policy(
             raise click.BadParameter(str(exc), param_hint="--forward") from None
     kinds = frozenset(t.strip() for t in (types or "").split(",") if t.strip())
     return ForwardPolicy(dsn=dsn, types=kinds, sample=sample)
+
+
+def allow_origin_option(func: F) -> F:
+    """`--allow-origin` (repeatable; env DEVSENTRY_ALLOW_ORIGIN, origins separated by spaces or
+    commas), passed on as an `OriginPolicy` named `origins`."""
+
+    def convert(
+        ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+    ) -> OriginPolicy:
+        from devsentry.ingest.origins import OriginPolicy
+
+        try:
+            return OriginPolicy.parse(values)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+
+    return click.option(
+        "--allow-origin",
+        "origins",
+        multiple=True,
+        metavar="ORIGIN",
+        envvar="DEVSENTRY_ALLOW_ORIGIN",
+        show_envvar=True,
+        callback=convert,
+        help="Also accept requests from web pages of this origin (e.g. https://app.example.com; "
+        "* for any); repeatable. Pages on localhost, 127.0.0.1 and [::1] always are, others get "
+        "a 403, so a website you visit cannot send events here.",
+    )(func)
 
 
 class SinceParam(click.ParamType):
