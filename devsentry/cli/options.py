@@ -183,6 +183,16 @@ class IssueParam(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+def since_option(what: str = "Only what arrived") -> Callable[[F], F]:
+    """`--since` as epoch seconds (`SinceParam`), its help starting with `what`."""
+    return click.option(
+        "--since",
+        type=SinceParam(),
+        help=f"{what} since a duration ago (30s, 10m, 2h, 1d, 1w) or an ISO date (local time "
+        "unless it has a zone).",
+    )
+
+
 def filter_options(func: F) -> F:
     """The filters `issues`, `events` and `tail` share, folded into one `query` argument."""
 
@@ -223,12 +233,7 @@ def filter_options(func: F) -> F:
             type=click.Choice(LEVELS[::-1], case_sensitive=False),
             help="Only this level (warn is warning).",
         ),
-        click.option(
-            "--since",
-            type=SinceParam(),
-            help="Only what arrived (for issues: was last seen) since a duration ago (30s, 10m, "
-            "2h, 1d, 1w) or an ISO date (local time unless it has a zone).",
-        ),
+        since_option("Only what arrived (for issues: was last seen)"),
         click.option(
             "--search", metavar="TEXT", help="Only titles (and culprits) containing TEXT."
         ),
