@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from rich.console import Console
 
 from devsentry.ingest.forward import ForwardPolicy
+from devsentry.ingest.origins import OriginPolicy
 from devsentry.ingest.pipeline import Listener, Pipeline
 from devsentry.process.indexer import Indexer, Sink
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE
@@ -121,12 +122,14 @@ async def serving(
     keep: int = DEFAULT_KEEP,
     max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
+    origins: OriginPolicy | None = None,
 ) -> AsyncIterator[Server]:
-    """An ingest server on `store` for the duration of the `async with` block."""
+    """An ingest server on `store` for the duration of the `async with` block; web pages may
+    send to it from loopback origins and those `origins` allows."""
     async with ingesting(
         store, sinks=sinks, keep=keep, max_size=max_size, forward=forward
     ) as pipeline:
-        server = Server(pipeline, host=host, port=port)
+        server = Server(pipeline, host=host, port=port, origins=origins or OriginPolicy())
         try:
             await server.start()
             yield server

@@ -436,6 +436,19 @@ def in_loop(body: Callable[[], Any]) -> Any:
         ),
         ("POST", "http://sentry.corp/api/1/envelope/", {}, None),
         ("POST", "http://sentry.corp/api/1/other/", {"X-Sentry-Auth": AUTH}, None),
+        # a real web app's browser SDK, from any origin: `serve`'s origin rule is not the addon's
+        (
+            "POST",
+            "https://o1.ingest.sentry.io/api/1/envelope/?sentry_key=k",
+            {"Origin": "https://shop.example.com", "Content-Type": "text/plain;charset=UTF-8"},
+            ("envelope", "1"),
+        ),
+        (
+            "OPTIONS",
+            "https://o1.ingest.sentry.io/api/1/envelope/",
+            {"Origin": "https://shop.example.com", "Access-Control-Request-Method": "POST"},
+            ("envelope", "1"),
+        ),
         ("POST", "http://example.com/search?q=sentry_key", {}, None),
     ],
 )

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import signal
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -11,9 +15,14 @@ from pathlib import Path
 import brotli
 import pytest
 import zstandard
+from click.testing import CliRunner
 
+from devsentry.cli import cli
+from devsentry.ingest.origins import OriginPolicy
+from devsentry.service import Background, serving
 from devsentry.store import Store
 from devsentry.testing import LocalServer
+from devsentry.transports.server import Server
 from tests.conftest import FIXTURES, run_node_app, run_python_app
 
 
@@ -198,6 +207,171 @@ def test_browser_style_request(server: LocalServer) -> None:
     assert item.project == "5"
 
 
+# -- which web pages may send --------------------------------------------------------------
+
+#: What a browser SDK sends: query-string auth, a text/plain body (no preflight needed).
+BROWSER_QUERY = (
+    "?sentry_version=7&sentry_key=browserkey&sentry_client=sentry.javascript.browser%2F9.1.0"
+)
+BROWSER = {"Content-Type": "text/plain;charset=UTF-8"}
+
+
+def refusal(origin: str) -> str:
+    return (
+        f"origin {origin} is not allowed to send to devsentry; start devsentry serve with "
+        f"--allow-origin {origin} to accept it"
+    )
+
+
+def send_from(url: str, origin: str, method: str = "POST") -> tuple[int, bytes]:
+    """A browser SDK's POST from a page of `origin` (or its preflight, method OPTIONS)."""
+    if method == "OPTIONS":
+        headers = {
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        }
+        status, _, body = post(f"{url}/api/1/envelope/{BROWSER_QUERY}", b"", headers, "OPTIONS")
+    else:
+        headers = {**BROWSER, "Origin": origin}
+        status, _, body = post(f"{url}/api/1/envelope/{BROWSER_QUERY}", ERROR_ENVELOPE, headers)
+    return status, body
+
+
+def rejected_rows(store: Path) -> list[tuple[int, str, bytes, str | None, str | None]]:
+    with Store(store, readonly=True) as db:
+        return db.db.execute(
+            "SELECT status, reason, raw, client, remote_addr FROM rejected ORDER BY id"
+        ).fetchall()
+
+
+def test_a_web_page_of_another_origin_is_refused_and_kept(server: LocalServer) -> None:
+    """Any website can POST text/plain to 127.0.0.1 without a preflight: it gets a 403 that
+    names the option, its preflight too, and what it sent is kept but never stored as data."""
+    status, body = send_from(server.url, "https://evil.example")
+    assert status == 403
+    assert json.loads(body) == {"detail": refusal("https://evil.example")}
+    status, body = send_from(server.url, "https://evil.example", method="OPTIONS")
+    assert status == 403
+    assert json.loads(body) == {"detail": refusal("https://evil.example")}
+    status, body = send_from(server.url, "null")  # a sandboxed frame, a file: page
+    assert (status, json.loads(body)) == (403, {"detail": refusal("null")})
+
+    assert post(f"{server.url}/api/1/envelope/", ERROR_ENVELOPE, AUTH)[0] == 200  # no Origin
+    server.wait_for("event")
+    with Store(server.store_path) as store:
+        assert store.count_envelopes() == 1
+    rows = rejected_rows(server.store_path)
+    assert [(r[0], r[1]) for r in rows] == [
+        (403, refusal("https://evil.example")),
+        (403, refusal("null")),
+    ]  # the POSTs; a preflight has no body to keep
+    _, _, raw, client, remote_addr = rows[0]
+    assert raw == ERROR_ENVELOPE
+    assert client == "sentry.javascript.browser/9.1.0"
+    assert remote_addr == "127.0.0.1"
+
+
+def test_pages_on_loopback_are_accepted_on_any_port(server: LocalServer) -> None:
+    origins = [
+        "http://localhost",
+        "http://localhost:5173",
+        "https://localhost:8443",
+        "http://127.0.0.1:3000",
+        "http://127.1.2.3:8080",
+        "http://[::1]:4200",
+        "https://[::1]",
+    ]
+    for origin in origins:
+        assert send_from(server.url, origin, method="OPTIONS")[0] == 200, origin
+        status, body = send_from(server.url, origin)
+        assert status == 200, (origin, body)
+    server.wait_for("event", count=len(origins))
+    assert rejected_rows(server.store_path) == []
+
+
+def test_lookalikes_of_loopback_are_refused(server: LocalServer) -> None:
+    lookalikes = [
+        "http://localhost.evil.example",
+        "http://127.0.0.1.nip.io:3000",
+        "http://evil.example:8969",
+        "http://localhost@evil.example",
+        "http://[::2]:3000",
+        "http://[::ffff:7f00:1]",
+        "ftp://localhost",
+        "http://128.0.0.1",
+        "",
+    ]
+    for origin in lookalikes:
+        status, body = send_from(server.url, origin)
+        assert status == 403, (origin, body)
+        assert json.loads(body) == {"detail": refusal(origin)}
+    assert [r[0] for r in rejected_rows(server.store_path)] == [403] * len(lookalikes)
+    with Store(server.store_path) as store:
+        assert store.count_envelopes() == 0
+
+
+def test_allowed_origins_through_serving(tmp_path: Path) -> None:
+    """`serving(origins=…)` is what `serve --allow-origin` builds; `*` accepts any page."""
+
+    def start(policy: OriginPolicy, name: str) -> Background[Server]:
+        return Background(lambda: serving(tmp_path / f"{name}.db", port=0, origins=policy), name)
+
+    named = start(OriginPolicy.parse(["https://app.example.com, http://intranet:8080"]), "named")
+    server = named.start()
+    try:
+        assert send_from(server.base_url, "https://app.example.com")[0] == 200
+        assert send_from(server.base_url, "http://intranet:8080", method="OPTIONS")[0] == 200
+        assert send_from(server.base_url, "http://localhost:3000")[0] == 200  # loopback still
+        assert send_from(server.base_url, "http://intranet:8081")[0] == 403
+        assert send_from(server.base_url, "http://app.example.com")[0] == 403  # not https
+    finally:
+        named.stop()
+    anywhere = start(OriginPolicy.parse(["*"]), "any")
+    server = anywhere.start()
+    try:
+        assert send_from(server.base_url, "https://evil.example")[0] == 200
+        assert send_from(server.base_url, "null", method="OPTIONS")[0] == 200
+    finally:
+        anywhere.stop()
+
+
+def test_serve_allow_origin_option_and_env_twin(tmp_path: Path) -> None:
+    """The real CLI: --allow-origin, and DEVSENTRY_ALLOW_ORIGIN with several origins."""
+    store = tmp_path / "cli.db"
+    proc, dsn, _ = start_serve(store, "--allow-origin", "https://app.example.com")
+    try:
+        url = "http://127.0.0.1:" + dsn.rsplit(":", 1)[1].split("/")[0]
+        assert send_from(url, "https://app.example.com")[0] == 200
+        assert send_from(url, "https://app.example.com:443", method="OPTIONS")[0] == 200
+        assert send_from(url, "https://other.example.com")[0] == 403
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=15)
+    proc, dsn, _ = start_serve(
+        store, DEVSENTRY_ALLOW_ORIGIN="https://a.example, https://b.example:8443,http://c.test"
+    )
+    try:
+        url = "http://127.0.0.1:" + dsn.rsplit(":", 1)[1].split("/")[0]
+        for origin in ("https://a.example", "https://b.example:8443", "http://c.test"):
+            assert send_from(url, origin)[0] == 200, origin
+        assert send_from(url, "https://evil.example")[0] == 403
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=15)
+    assert proc.returncode == 130
+
+
+@pytest.mark.parametrize("value", ["app.example.com", "https://app.example.com/path", "http://"])
+def test_serve_refuses_what_is_no_origin(value: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["serve", "--port", "0", "--store", str(tmp_path / "s.db"), "--allow-origin", value]
+    )
+    assert result.exit_code == 2
+    assert "is not an origin" in result.output
+    assert not (tmp_path / "s.db").exists()
+
+
 def test_legacy_store_endpoint(server: LocalServer) -> None:
     event = {
         "event_id": "fedcba9876543210fedcba9876543210",
@@ -279,31 +453,35 @@ def test_store_survives_restart(tmp_path: Path) -> None:
         assert issue.count == 2
 
 
-def test_serve_runs_as_a_command_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    """The real CLI: banner with the DSN, an envelope stored, Ctrl-C exits 130 with no trace."""
-    import signal
-    import subprocess
-    import sys
-    import time
-
+def start_serve(store: Path, *args: str, **env: str) -> tuple[subprocess.Popen[str], str, float]:
+    """`devsentry serve --port 0` as a real process: the process, the DSN its banner prints,
+    and the deadline the test has to finish by. The caller stops it (SIGINT)."""
     from tests.conftest import clean_env
 
-    store = tmp_path / "cli.db"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "devsentry", "serve", "--port", "0", "--store", str(store)],
+        [sys.executable, "-m", "devsentry", "serve", "--port", "0", "--store", str(store), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=clean_env(COLUMNS="120"),
+        env=clean_env(COLUMNS="120", **env),
     )
+    assert proc.stdout is not None
+    banner = ""
+    deadline = time.monotonic() + 15
+    while "DSN" not in banner:
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail(f"no banner: {banner!r} {proc.communicate()[1]}")
+        banner += proc.stdout.readline()
+    return proc, banner.split("DSN", 1)[1].split()[0], deadline
+
+
+def test_serve_runs_as_a_command_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    """The real CLI: banner with the DSN, an envelope stored, Ctrl-C exits 130 with no trace."""
+    store = tmp_path / "cli.db"
+    proc, dsn, deadline = start_serve(store)
     try:
         assert proc.stdout is not None
-        banner = ""
-        deadline = time.monotonic() + 15
-        while "DSN" not in banner:
-            assert time.monotonic() < deadline, f"no banner: {banner!r}"
-            banner += proc.stdout.readline()
-        dsn = banner.split("DSN", 1)[1].split()[0]
         assert dsn.startswith("http://devsentry@127.0.0.1:") and dsn.endswith("/1")
         port = dsn.rsplit(":", 1)[1].split("/")[0]
         status, _, _ = post(f"http://127.0.0.1:{port}/api/1/envelope/", ERROR_ENVELOPE, AUTH)

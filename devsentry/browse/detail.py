@@ -6,13 +6,12 @@ find what it names here.
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
 import msgspec
 
-from devsentry.browse.errors import Ambiguous, BrowseError, NotFound
+from devsentry.browse.errors import Ambiguous, NotFound
+from devsentry.browse.saving import SavedFile, safe_filename, save_new, saving_dir
 from devsentry.model import (
     Attachment,
     ModelError,
@@ -140,45 +139,12 @@ def load_detail(store: Store, ref: Ref) -> Detail:
 
 # -- attachments --------------------------------------------------------------------------
 
-_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f:*?\"<>|]")
-
-
-def safe_filename(name: str | None, fallback: str) -> str:
-    """A file name that stays in its directory: no separators, no `..`, no control bytes."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = _UNSAFE_CHARS.sub("_", base).strip().lstrip(".")
-    return base[:200] or fallback
-
-
-class SavedFile(msgspec.Struct):
-    path: Path
-    size: int
-
 
 def save_attachments(detail: Detail, directory: Path) -> list[SavedFile]:
-    """Write the attachments into `directory` (created if needed), never outside it.
-
-    Existing files are never overwritten: a clash gets `-1`, `-2`… before the extension.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    root = directory.resolve()
-    saved: list[SavedFile] = []
-    for a in detail.attachments:
-        name = safe_filename(a.info.filename, f"attachment-{a.index}")
-        stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
-        for n in range(1000):
-            candidate = root / (name if n == 0 else f"{stem}-{n}{dot}{ext}")
-            if candidate.parent != root:  # cannot happen after safe_filename; belt and braces
-                raise BrowseError(f"refusing to write {candidate} outside {root}")
-            try:
-                # O_EXCL: never follow a planted symlink, never overwrite.
-                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                continue
-            with os.fdopen(fd, "wb") as out:
-                out.write(a.data)
-            saved.append(SavedFile(candidate, len(a.data)))
-            break
-        else:
-            raise BrowseError(f"could not find a free file name for {name} in {root}")
-    return saved
+    """Write the attachments into `directory` (created if needed), never outside it; existing
+    files are never overwritten (`browse.saving`)."""
+    root = saving_dir(directory)
+    return [
+        save_new(root, safe_filename(a.info.filename, f"attachment-{a.index}"), a.data)
+        for a in detail.attachments
+    ]

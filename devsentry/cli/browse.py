@@ -1,4 +1,5 @@
-"""`issues`, `show`, `events`, `tail`, `stats`, `clear` and `outbox`: what the store holds."""
+"""`issues`, `show`, `events`, `tail`, `stats`, `clear`, `outbox` and `rejected`: what the
+store holds."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from devsentry.cli.options import (
     print_json,
     reading,
     resolve_store,
+    since_option,
     store_option,
     type_options,
 )
@@ -265,3 +267,47 @@ def outbox(
         )
     else:
         make_console().print(render_outbox(rows, counts))
+
+
+@cli.command()
+@since_option("Only what was refused")
+@limit_option
+@click.option(
+    "--save",
+    "save_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each listed request's raw body, as it arrived, to its own file in this "
+    "directory (rejected-<id>-<status>.body; existing files are never overwritten).",
+)
+@store_option
+@json_option
+def rejected(
+    since: float | None, limit: int, save_dir: Path | None, store_path: Path | None, as_json: bool
+) -> None:
+    """List the requests devsentry refused, newest first.
+
+    Each row: id, when it was received, the status answered, the reason, the path, the size of
+    the body, the client (its sentry_client or User-Agent) and the address it came from. The
+    bodies are kept as they arrived: --save writes them out for a bug report, or to replay
+    with `devsentry replay` once the cause is fixed.
+    """
+    from devsentry.browse.errors import BrowseError
+    from devsentry.browse.rejected import rejected_json, rejected_page, save_bodies
+    from devsentry.render.lists import render_rejected
+    from devsentry.render.show import render_saved
+
+    with reading(store_path) as store:
+        page = rejected_page(store, since=since, limit=limit or None)
+        saved = {}
+        if save_dir is not None:
+            try:
+                saved = save_bodies(store, page.rows, save_dir)
+            except (BrowseError, OSError) as exc:
+                raise click.ClickException(f"--save {save_dir}: {exc}") from None
+    if as_json:
+        print_json([rejected_json(row, saved.get(row.id)) for row in page.rows])
+        return
+    console = make_console()
+    console.print(render_rejected(page.rows, page.total))
+    if save_dir is not None:
+        console.print(render_saved(list(saved.values())) if saved else "no bodies to save")

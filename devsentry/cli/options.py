@@ -18,6 +18,7 @@ from devsentry.protocol.levels import LEVELS
 
 if TYPE_CHECKING:
     from devsentry.ingest.forward import ForwardPolicy
+    from devsentry.ingest.origins import OriginPolicy
     from devsentry.store.store import Store
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -118,6 +119,34 @@ def forward_policy(
     return ForwardPolicy(dsn=dsn, types=kinds, sample=sample)
 
 
+def allow_origin_option(func: F) -> F:
+    """`--allow-origin` (repeatable; env DEVSENTRY_ALLOW_ORIGIN, origins separated by spaces or
+    commas), passed on as an `OriginPolicy` named `origins`."""
+
+    def convert(
+        ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+    ) -> OriginPolicy:
+        from devsentry.ingest.origins import OriginPolicy
+
+        try:
+            return OriginPolicy.parse(values)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+
+    return click.option(
+        "--allow-origin",
+        "origins",
+        multiple=True,
+        metavar="ORIGIN",
+        envvar="DEVSENTRY_ALLOW_ORIGIN",
+        show_envvar=True,
+        callback=convert,
+        help="Also accept requests from web pages of this origin (e.g. https://app.example.com; "
+        "* for any); repeatable. Pages on localhost, 127.0.0.1 and [::1] always are, others get "
+        "a 403, so a website you visit cannot send events here.",
+    )(func)
+
+
 class SinceParam(click.ParamType):
     """`--since 10m` / `--since 2026-01-31T14:00` as epoch seconds."""
 
@@ -152,6 +181,16 @@ class IssueParam(click.ParamType):
             return parse_issue_id(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+
+
+def since_option(what: str = "Only what arrived") -> Callable[[F], F]:
+    """`--since` as epoch seconds (`SinceParam`), its help starting with `what`."""
+    return click.option(
+        "--since",
+        type=SinceParam(),
+        help=f"{what} since a duration ago (30s, 10m, 2h, 1d, 1w) or an ISO date (local time "
+        "unless it has a zone).",
+    )
 
 
 def filter_options(func: F) -> F:
@@ -194,12 +233,7 @@ def filter_options(func: F) -> F:
             type=click.Choice(LEVELS[::-1], case_sensitive=False),
             help="Only this level (warn is warning).",
         ),
-        click.option(
-            "--since",
-            type=SinceParam(),
-            help="Only what arrived (for issues: was last seen) since a duration ago (30s, 10m, "
-            "2h, 1d, 1w) or an ISO date (local time unless it has a zone).",
-        ),
+        since_option("Only what arrived (for issues: was last seen)"),
         click.option(
             "--search", metavar="TEXT", help="Only titles (and culprits) containing TEXT."
         ),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from devsentry.cli.app import cli
 from devsentry.cli.options import (
+    allow_origin_option,
     forward_options,
     forward_policy,
     listen_options,
@@ -22,6 +24,9 @@ from devsentry.render.console import make_console
 from devsentry.store.schema import StoreError
 from devsentry.store.store import DEFAULT_KEEP
 from devsentry.transports.address import DEFAULT_PORT
+
+if TYPE_CHECKING:
+    from devsentry.ingest.origins import OriginPolicy
 
 
 @cli.command()
@@ -61,6 +66,7 @@ from devsentry.transports.address import DEFAULT_PORT
     show_envvar=True,
     help="Largest envelope accepted, in MiB, after decompression (bigger gets a 413).",
 )
+@allow_origin_option
 @forward_options()
 @quiet_option
 def serve(
@@ -69,6 +75,7 @@ def serve(
     store_path: Path | None,
     keep: int,
     max_size: int,
+    origins: OriginPolicy,
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
@@ -79,6 +86,10 @@ def serve(
     Point an SDK at it with SENTRY_DSN=http://devsentry@127.0.0.1:8969/1 (any key and any
     numeric project id work; the project id is recorded), or turn on the SDK's Spotlight
     option. Every envelope is stored, grouped into issues and printed live.
+
+    Requests from web pages (those with an Origin header) are accepted only from pages on
+    localhost, 127.0.0.1 and [::1], and from origins given with --allow-origin: any website
+    you visit could otherwise send events here.
 
     With --forward DSN, a copy of every accepted envelope also goes to that DSN (your team's
     Sentry, a staging Sentry or a Relay), in the background, through a durable outbox.
@@ -107,6 +118,7 @@ def serve(
                 keep=keep,
                 max_size=max_size * MIB,
                 forward=policy,
+                origins=origins,
             ),
             ready,
         )

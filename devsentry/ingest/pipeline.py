@@ -17,7 +17,7 @@ import msgspec
 from devsentry.ingest.forward import ForwardPolicy
 from devsentry.ingest.request import Refused, Request
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE, decompress
-from devsentry.protocol.dsn import AuthError, auth_from_request
+from devsentry.protocol.dsn import Auth, AuthError, auth_from_request
 from devsentry.protocol.envelope import Envelope, EnvelopeError, EnvelopeTooLarge, parse
 from devsentry.protocol.legacy import minidump_envelope, security_envelope, store_envelope
 from devsentry.store.records import NewEnvelope, storable
@@ -61,18 +61,12 @@ class Pipeline:
             auth = auth_from_request(request.headers, request.query, envelope.dsn)
         except (EnvelopeError, AuthError) as exc:
             status = 413 if isinstance(exc, EnvelopeTooLarge) else 400
-            self.writer.reject(
-                request.body,
-                status=status,
-                reason=str(exc),
-                path=request.path,
-                headers=dict(request.headers),
-            )
+            self.reject(request, status, str(exc))
             raise Refused(status, str(exc)) from None
         project = (
             storable(request.project or (auth.project_id if auth else None), 64) or "spotlight"
         )
-        client = (auth.client if auth else None) or request.headers.get("User-Agent")
+        client = _client(auth, request)
         forward = self.forward
         record = NewEnvelope(
             raw=data,
@@ -92,6 +86,28 @@ class Pipeline:
             listener(committed)
         return envelope.event_id
 
+    def reject(self, request: Request, status: int, reason: str) -> None:
+        """Keep a refused request's bytes with who sent them, for `devsentry rejected`.
+
+        Called for what the pipeline refuses, and by a transport for what it refuses itself
+        (the server's origin rule), so every refusal is kept the same way.
+        """
+        try:
+            auth = auth_from_request(request.headers, request.query)
+        except AuthError:  # the malformed auth may be why it is refused
+            auth = None
+        self.writer.reject(
+            request.body,
+            status=status,
+            reason=reason,
+            path=storable(request.path, 2000),
+            headers={
+                storable(k, 200) or "": storable(v, 2000) or "" for k, v in request.headers.items()
+            },
+            remote_addr=storable(request.remote_addr, 128),
+            client=storable(_client(auth, request), 512),
+        )
+
     def _envelope(self, request: Request) -> tuple[Envelope, bytes]:
         data = decompress(request.body, request.content_encoding, limit=self.max_size)
         if request.kind == "store":
@@ -103,3 +119,9 @@ class Pipeline:
         else:
             return parse(data), data
         return envelope, bytes(envelope)
+
+
+def _client(auth: Auth | None, request: Request) -> str | None:
+    """Who sent it: the auth's `sentry_client` (what Relay records as the client, see
+    `relay-server/src/extractors/request_meta.rs`), else the User-Agent."""
+    return (auth.client if auth else None) or request.headers.get("User-Agent")

@@ -34,6 +34,7 @@ __all__ = [
     "match",
     "not_found",
     "preflight",
+    "refuse",
     "refused",
 ]
 
@@ -186,6 +187,13 @@ def accepted(kind: str, event_id: str | None) -> Reply:
 
 def refused(status: int, detail: str) -> Reply:
     return _json(status, {"detail": detail})
+
+
+def refuse(pipeline: Pipeline, request: Request, status: int, detail: str) -> Reply:
+    """Keep a request the transport refused before ingesting it (its bytes and who sent them,
+    as the pipeline keeps what it refuses) and answer it with `detail`."""
+    pipeline.reject(request, status, detail)
+    return refused(status, detail)
 
 
 def preflight() -> Reply:

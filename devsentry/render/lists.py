@@ -1,4 +1,4 @@
-"""Tables for `devsentry issues`, `devsentry events` and `devsentry stats`.
+"""Tables for `devsentry issues`, `events`, `rejected` and `stats`.
 
 Every row is one line (an issue's culprit is a dim second line under its title, as in Sentry):
 cells are cut with `…`, never wrapped, so a table stays a table at any terminal width. Columns
@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from devsentry.browse.follow import Loaded
+from devsentry.browse.rejected import Rejected
 from devsentry.render.items import render_item
 from devsentry.render.layout import ItemMeta, badge, block, local_time, plural, size
 from devsentry.render.levels import level_text
@@ -35,6 +36,7 @@ __all__ = [
     "level_text",
     "render_events",
     "render_issues",
+    "render_rejected",
     "render_stats",
     "render_stored",
 ]
@@ -227,6 +229,39 @@ def render_events(
             ]
         )
     return Group(ListTable(columns, rows), footer(len(items), total, "item", names))
+
+
+def render_rejected(
+    rows: Sequence[Rejected], total: int, now: float | None = None
+) -> RenderableType:
+    """Refused requests, newest first: id, when, status, reason, path, size, client, address."""
+    if not rows:
+        return Text("no rejected requests" + (" match" if total else ""), "dim")
+    now = time.time() if now is None else now
+    columns = [
+        Col(header="ID", style="bold", justify="right"),
+        Col(header="RECEIVED", justify="right", drop=3),
+        Col(header="STATUS", style="red", justify="right"),
+        Col(header="REASON", flex=True),
+        Col(header="PATH", style="cyan", drop=2, max_width=30),
+        Col(header="SIZE", justify="right", drop=4),
+        Col(header="CLIENT", style="dim", drop=1),
+        Col(header="FROM", style="dim", drop=5, max_width=24),
+    ]
+    table = [
+        [
+            Text(str(row.id)),
+            Text(ago(row.received, now)),
+            Text(str(row.status)),
+            _cell(row.reason),
+            _cell(row.path or "", limit=60),
+            Text(size(row.size)),
+            _cell(row.client or "", limit=60),
+            _cell(row.remote_addr or "", limit=40),
+        ]
+        for row in rows
+    ]
+    return Group(ListTable(columns, table), footer(len(rows), total, "rejected request"))
 
 
 def _counts(title: str, unit: str, counts: Mapping[str, int]) -> ListTable:

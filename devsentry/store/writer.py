@@ -89,12 +89,27 @@ class StoreWriter:
         return await future
 
     def reject(
-        self, raw: bytes, *, status: int, reason: str, path: str | None, headers: dict[str, str]
+        self,
+        raw: bytes,
+        *,
+        status: int,
+        reason: str,
+        path: str | None,
+        headers: dict[str, str],
+        remote_addr: str | None = None,
+        client: str | None = None,
     ) -> None:
         """Keep a refused request for inspection (rare: written at once)."""
         try:
             writes.reject(
-                self._store.db, raw, status=status, reason=reason, path=path, headers=headers
+                self._store.db,
+                raw,
+                status=status,
+                reason=reason,
+                path=path,
+                headers=headers,
+                remote_addr=remote_addr,
+                client=client,
             )
         except sqlite3.Error:
             log.exception("could not keep a rejected request")

@@ -213,13 +213,24 @@ def reject(
     reason: str,
     path: str | None,
     headers: dict[str, str],
+    remote_addr: str | None = None,
+    client: str | None = None,
 ) -> int:
     """Keep a request that was refused, for `devsentry rejected` and bug reports."""
     with transaction(db):
         cur = db.execute(
-            "INSERT INTO rejected (received, path, status, reason, headers, raw)"
-            " VALUES (?,?,?,?,?,?)",
-            (time.time(), path, status, reason, msgspec.json.encode(headers).decode(), raw),
+            "INSERT INTO rejected (received, path, status, reason, headers, raw, remote_addr,"
+            " client) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                time.time(),
+                path,
+                status,
+                reason,
+                msgspec.json.encode(headers).decode(),
+                raw,
+                remote_addr,
+                client,
+            ),
         )
     assert cur.lastrowid is not None
     return cur.lastrowid

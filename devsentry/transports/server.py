@@ -5,6 +5,11 @@ the request is for, notes what the request said (project, encoding, headers, que
 the answer `routes` shaped from the pipeline's decision — `200 {"id": …}`, `400/413
 {"detail": …}`, with Relay's CORS headers so browser SDKs work. The mitmproxy addon is the
 other transport over the same `routes`.
+
+Only this transport applies `ingest.origins`: a web page may send here only from a loopback
+origin or one allowed with `--allow-origin` (anything else gets `403 {"detail": …}`, and a
+refused POST is kept like every refused request), because any page the developer visits can
+POST to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from devsentry.ingest import routes
+from devsentry.ingest.origins import OriginPolicy
 from devsentry.ingest.pipeline import Pipeline
 from devsentry.ingest.request import Request
 from devsentry.transports.address import DEFAULT_PORT, http_url
@@ -37,6 +43,7 @@ class Server:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     max_body: int = 0  # compressed request bytes; 0 → the pipeline's max_size
+    origins: OriginPolicy = field(default_factory=OriginPolicy)  # loopback only by default
     _runner: web.AppRunner | None = field(default=None, init=False, repr=False)
 
     def app(self) -> web.Application:
@@ -76,20 +83,41 @@ class Server:
     # -- the handler --------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        route = routes.match(request.method, request.path)
+        origin = request.headers.get("Origin")
+        if origin is not None and not self.origins.allows(origin):
+            return _send(await self._refuse(request, route, self.origins.refusal(origin)))
         if request.method == "OPTIONS":  # preflight for any path, as Relay's CORS layer does
             return _send(routes.preflight())
-        route = routes.match(request.method, request.path)
         if route is None:
             return _send(routes.not_found(request.method, request.path))
         if not route.ingest:
             return _send(routes.health())
         try:
-            body = await request.read()
+            ingest = await self._request(request, route)
         except web.HTTPRequestEntityTooLarge as exc:
             return _send(routes.refused(413, f"request body too large: {exc.text}"))
+        return _send(await routes.ingest(self.pipeline, ingest))
+
+    async def _refuse(
+        self, request: web.Request, route: routes.Route | None, detail: str
+    ) -> routes.Reply:
+        """403 for a web page that may not send here (its preflight too); a POST to an ingest
+        route is kept in `rejected`, so what a page tried to send can be looked at."""
+        if request.method != "POST" or route is None or not route.ingest:
+            return routes.refused(403, detail)
+        try:
+            ingest = await self._request(request, route)
+        except web.HTTPRequestEntityTooLarge:
+            return routes.refused(403, detail)  # too large to keep: refused all the same
+        return routes.refuse(self.pipeline, ingest, 403, detail)
+
+    async def _request(self, request: web.Request, route: routes.Route) -> Request:
+        """What the pipeline is handed: the body as it arrived and what the request said."""
+        body = await request.read()
         peer = request.transport.get_extra_info("peername") if request.transport else None
         kind = routes.body_kind(route, request.headers.get("Content-Type"))
-        ingest = Request(
+        return Request(
             body=body,
             transport=route.transport(kind),
             kind=kind,
@@ -100,4 +128,3 @@ class Server:
             path=request.path,
             remote_addr=peer[0] if peer else None,
         )
-        return _send(await routes.ingest(self.pipeline, ingest))
