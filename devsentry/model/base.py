@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
+from devsentry.protocol.envelope import event_id_of
 from devsentry.protocol.times import epoch_seconds
 
 __all__ = [
@@ -199,9 +200,9 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def event_id(value: str | None) -> str | None:
-    """An event id as the index keeps it: 32 lowercase hex digits, no dashes."""
-    return value.replace("-", "").lower() or None if isinstance(value, str) else None
+def event_id(value: object) -> str | None:
+    """An event id as the index keeps it: 32 lowercase hex digits, no dashes (None if none)."""
+    return event_id_of(value)
 
 
 def sdk_label(name: object, version: object) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from devsentry.model.base import Payload
 from devsentry.model.kinds import kind_of
 from devsentry.protocol.envelope import Item
 from devsentry.protocol.limits import MAX_JSON_DEPTH
+from devsentry.protocol.untrusted import too_deep
 
 __all__ = ["ModelError", "decode_item"]
 
@@ -23,26 +23,6 @@ class ModelError(ValueError):
         super().__init__(f"cannot decode {item_type!r} item: {reason}")
         self.item_type = item_type
         self.reason = reason
-
-
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
-
-
-def too_deep(payload: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether JSON in `payload` nests deeper than `limit`; cheap unless it has that many
-    brackets at all (strings are taken out first: a bracket inside one does not count)."""
-    if payload.count(b"[") + payload.count(b"{") <= limit:
-        return False
-    depth = 0
-    for byte in _NOT_BRACKET.sub(b"", _STRING.sub(b"", payload)):
-        if byte in b"[{":
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
 
 
 def _nothing(_item: Item) -> None:

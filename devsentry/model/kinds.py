@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from devsentry.protocol.envelope import Envelope, Item
+from devsentry.protocol.untrusted import too_deep
 
 __all__ = [
     "ITEM_TYPES",
@@ -121,10 +122,10 @@ def is_binary(item: Item) -> bool:
 
 def payload_view(item: Item) -> Any:
     """The payload for people and `--json`: decoded JSON, or a description of the bytes."""
-    if not is_binary(item):
+    if not is_binary(item) and not too_deep(item.payload):
         try:
             return item.json()
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             pass
     view: dict[str, Any] = {"size": len(item.payload)}
     if item.content_type:

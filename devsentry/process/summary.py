@@ -52,6 +52,8 @@ def summarize(
         record.event_id = envelope.event_id
     else:
         record.title = error or f"{item.type or 'unknown'} item ({len(item.payload):,} bytes)"
+        if kind_of(item.type).primary is not None:  # an invalid event is still that event
+            record.event_id = envelope.event_id
     return _storable(record)
 
 

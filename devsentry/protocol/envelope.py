@@ -21,11 +21,13 @@ __all__ = [
     "EnvelopeError",
     "EnvelopeTooLarge",
     "Item",
+    "event_id_of",
     "header_bytes",
     "parse",
     "serialize",
 ]
 
+_UUID = re.compile(r"[0-9a-f]{32}")
 _BYTE_AT = re.compile(r" \(byte (\d+)\)$")
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 _json_encode = msgspec.json.Encoder().encode
@@ -93,8 +95,11 @@ class Item(msgspec.Struct, frozen=True):
         return value if isinstance(value, str) else None
 
     def json(self) -> Any:
-        """The payload decoded as JSON (raises `msgspec.DecodeError` when it is not JSON)."""
-        return msgspec.json.decode(self.payload)
+        """The payload decoded as JSON (raises `msgspec.DecodeError` when it is not JSON, or
+        nests too deeply)."""
+        from devsentry.protocol.untrusted import decode_json
+
+        return decode_json(self.payload)
 
 
 class Envelope(msgspec.Struct, frozen=True):
@@ -121,11 +126,9 @@ class Envelope(msgspec.Struct, frozen=True):
 
     @property
     def event_id(self) -> str | None:
-        """The envelope's event id, normalised to 32 lowercase hex characters."""
-        value = self.header.get("event_id")
-        if not isinstance(value, str) or not value:
-            return None
-        return value.replace("-", "").lower()
+        """The envelope's event id, normalised to 32 lowercase hex characters; None when it
+        has none, or one that is no UUID (Relay refuses such an envelope)."""
+        return event_id_of(self.header.get("event_id"))
 
     @property
     def dsn(self) -> str | None:
@@ -134,6 +137,15 @@ class Envelope(msgspec.Struct, frozen=True):
 
     def __bytes__(self) -> bytes:
         return serialize(self)
+
+
+def event_id_of(value: object) -> str | None:
+    """An event id as 32 lowercase hex digits (dashes dropped), or None when `value` is no
+    UUID: Relay's `EventId` takes either form (`relay-event-schema/src/protocol/event.rs`)."""
+    if not isinstance(value, str) or len(value) > 36:
+        return None
+    normalized = value.replace("-", "").lower()
+    return normalized if _UUID.fullmatch(normalized) else None
 
 
 def _header_at(

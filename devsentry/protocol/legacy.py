@@ -20,6 +20,7 @@ import msgspec
 
 from devsentry.protocol.compression import decompress
 from devsentry.protocol.envelope import Envelope, EnvelopeError, Item
+from devsentry.protocol.untrusted import decode_json
 
 __all__ = ["minidump_envelope", "security_envelope", "store_envelope"]
 
@@ -36,7 +37,7 @@ def store_envelope(data: bytes, limit: int) -> Envelope:
         except (ValueError, EnvelopeError):
             raise EnvelopeError("store body is neither JSON nor base64-encoded deflate") from None
     try:
-        event = msgspec.json.decode(body)
+        event = decode_json(body)
     except msgspec.DecodeError as exc:
         raise EnvelopeError(f"store body is not valid JSON: {exc}") from None
     if not isinstance(event, dict):
@@ -57,7 +58,7 @@ def security_envelope(data: bytes, query: str) -> Envelope:
     """
     body = data.strip()
     try:
-        report = msgspec.json.decode(body)
+        report = decode_json(body)
     except msgspec.DecodeError as exc:
         raise EnvelopeError(f"security report is not valid JSON: {exc}") from None
     if not isinstance(report, dict | list) or not report:
@@ -87,7 +88,7 @@ def minidump_envelope(data: bytes, content_type: str | None) -> Envelope:
                 files.append((name, filename, value))
             elif name == "sentry":
                 try:
-                    decoded = msgspec.json.decode(value)
+                    decoded = decode_json(value)
                 except msgspec.DecodeError as exc:
                     raise EnvelopeError(f"minidump field 'sentry' is not JSON: {exc}") from None
                 if isinstance(decoded, dict):

@@ -37,7 +37,7 @@ def _item(index: int, item: Item) -> RenderableType:
     else:
         try:
             parts.append(safe_json(item.json()))
-        except msgspec.DecodeError as exc:
+        except msgspec.DecodeError as exc:  # invalid, or nested too deeply
             parts.append(Text(f"<{size}, not valid JSON: {exc}>", "red"))
     return Panel(Group(*parts), title=title, title_align="left", border_style="blue")
 

@@ -1,0 +1,48 @@
+"""Reading JSON an SDK sent: as deep as Relay reads it, and never deeper than Python can go.
+
+msgspec decodes recursively: a payload nested deeply enough raises `RecursionError` (not a
+decode error) and so would escape every `except` meant for bad input. Everything that decodes
+JSON from a payload goes through `decode_json`, which refuses nesting beyond `MAX_JSON_DEPTH`
+as invalid JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+
+from devsentry.protocol.limits import MAX_JSON_DEPTH
+
+__all__ = ["decode_json", "too_deep"]
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+
+
+def too_deep(payload: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON in `payload` nests deeper than `limit`; cheap unless it has that many
+    brackets at all (strings are taken out first: a bracket inside one does not count)."""
+    if payload.count(b"[") + payload.count(b"{") <= limit:
+        return False
+    depth = 0
+    for byte in _NOT_BRACKET.sub(b"", _STRING.sub(b"", payload)):
+        if byte in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def decode_json(data: bytes | str) -> Any:
+    """`data` decoded as JSON; `msgspec.DecodeError` when invalid or nested too deeply."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if too_deep(raw):
+        raise msgspec.DecodeError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return msgspec.json.decode(raw)
+    except RecursionError:
+        raise msgspec.DecodeError("JSON nested too deeply to decode") from None
