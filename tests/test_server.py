@@ -19,9 +19,10 @@ from click.testing import CliRunner
 
 from devsentry.cli import cli
 from devsentry.ingest.origins import OriginPolicy
+from devsentry.protocol import parse
 from devsentry.service import Background, serving
 from devsentry.store import Store
-from devsentry.testing import LocalServer
+from devsentry.testing import LocalServer, wait_until
 from devsentry.transports.server import Server
 from tests.conftest import FIXTURES, run_node_app, run_python_app
 
@@ -497,3 +498,52 @@ def test_serve_runs_as_a_command_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> 
     assert "Traceback" not in err
     with Store(store) as db:
         assert db.count_envelopes() == 1
+
+
+def test_every_acknowledged_envelope_survives_sigkill_under_load(tmp_path: Path) -> None:
+    """Killed mid-flood (no chance to flush or close), a restarted devsentry has every
+    envelope it answered 200 for, and indexes the ones it had not indexed yet."""
+    import http.client
+    import threading
+    import uuid
+
+    store = tmp_path / "store.db"
+    proc, dsn, _ = start_serve(store, "--quiet")
+    port = int(dsn.rsplit(":", 1)[1].split("/")[0])
+    template = ERROR_ENVELOPE.decode()
+    old_id = parse(ERROR_ENVELOPE).event_id or ""
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def flood() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            while not stop.is_set():
+                event_id = uuid.uuid4().hex
+                body = template.replace(old_id, event_id).encode()
+                try:
+                    connection.request("POST", "/api/1/envelope/", body, AUTH)
+                    response = connection.getresponse()
+                    response.read()
+                except OSError:
+                    return  # the server is gone
+                if response.status == 200:
+                    acknowledged.append(event_id)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=flood) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    wait_until(lambda: len(acknowledged) > 300, "300 acknowledged envelopes", timeout=30)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=10)  # and close its pipes
+    stop.set()
+    for thread in threads:
+        thread.join(10)
+    answered = set(acknowledged)
+    with Store(store, readonly=True) as db:
+        stored = {row[0] for row in db.db.execute("SELECT event_id FROM envelopes")}
+    assert answered <= stored, f"{len(answered - stored)} acknowledged envelopes are missing"
+    with LocalServer(store, console=False) as restarted:
+        restarted.wait_for("event", count=len(stored), timeout=60)
