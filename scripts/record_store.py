@@ -24,7 +24,7 @@ def main() -> None:
         sys.exit(f"{out} exists; remove it first")
     for directory in ("python", "node"):
         subprocess.run(
-            [devsentry, "replay", str(ROOT / "fixtures" / directory), "--to-store", "--store", str(out)],
+            [devsentry, "replay", ROOT / "fixtures" / directory, "--to-store", "--store", out],
             check=True,
         )
     db = sqlite3.connect(out)

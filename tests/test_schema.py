@@ -15,8 +15,7 @@ from click.testing import CliRunner
 
 from devsentry import __version__
 from devsentry.cli import cli
-from devsentry.store import Query, Store
-from devsentry.store import schema
+from devsentry.store import Query, Store, schema
 from devsentry.store.lock import StoreBusy
 from devsentry.store.schema import APPLICATION_ID, VERSION, NewerStore, NotAStore
 from devsentry.store.writer import StoreWriter
@@ -117,7 +116,7 @@ def test_a_file_that_is_no_store_is_an_error_and_left_untouched(
 ) -> None:
     path = make(tmp_path / "thing.db")  # type: ignore[operator]
     before = digest(path)
-    with pytest.raises(NotAStore, match="not|cannot"):
+    with pytest.raises(NotAStore, match=r"not|cannot"):
         Store(path)
     for command in (["issues"], ["stats", "--json"], ["clear", "--yes"], ["outbox", "--retry"]):
         result = CliRunner().invoke(cli, [*command, "--store", str(path)])
