@@ -23,6 +23,7 @@ from devsentry.ingest.pipeline import Committed
 from devsentry.model import Model, ModelError, decode_item
 from devsentry.process.summary import summarize
 from devsentry.protocol.envelope import Envelope, EnvelopeError, parse
+from devsentry.store.faults import StoreUnavailable
 from devsentry.store.records import EnvelopeRecord, NewEnvelope, NewItem, StoredEnvelope
 from devsentry.store.writer import StoreWriter
 from devsentry.tasks import spawn
@@ -36,6 +37,7 @@ _BATCH_UNDER_LOAD = 16  # … and while requests keep arriving (a flood)
 _FLOOD_RATE = 200.0  # envelopes per second above which indexing yields to ingest
 _MAX_WAIT_UNDER_LOAD = 0.1  # seconds: indexing always makes progress, even in a flood
 _BACKLOG = 10_000  # parsed envelopes kept in memory; beyond that, re-read from the store
+_RETRY_UNAVAILABLE = 0.5  # seconds between tries while the store takes no writes
 
 
 class Captured(msgspec.Struct):
@@ -121,8 +123,11 @@ class Indexer:
         if self._task is not None:
             self._task.cancel()
             self._task = None
-        while self._index_next(_BATCH):
-            pass
+        try:
+            while self._index_next(_BATCH):
+                pass
+        except StoreUnavailable as exc:
+            log.warning("not indexed yet (the next start does it): %s", exc.detail)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -136,7 +141,14 @@ class Indexer:
                 if flood and now - last < _MAX_WAIT_UNDER_LOAD:
                     await asyncio.sleep(_MAX_WAIT_UNDER_LOAD - (now - last))  # requests first
                     continue
-                if not self._index_next(_BATCH_UNDER_LOAD if flood else _BATCH):
+                try:
+                    more = self._index_next(_BATCH_UNDER_LOAD if flood else _BATCH)
+                except StoreUnavailable:  # full, locked: what is queued is in the store
+                    self._queue.clear()
+                    self._from_store = True
+                    await asyncio.sleep(_RETRY_UNAVAILABLE)
+                    continue
+                if not more:
                     break
                 last = loop.time()
                 await asyncio.sleep(0)
