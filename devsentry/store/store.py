@@ -41,14 +41,21 @@ def default_store_path() -> Path:
 
 @contextmanager
 def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, taken at once (`BEGIN IMMEDIATE`), rolled back on any error."""
+    """One write transaction, taken at once (`BEGIN IMMEDIATE`), rolled back on any error.
+
+    A failed COMMIT leaves the transaction open, and a full disk or an I/O error may already
+    have rolled it back (https://www.sqlite.org/lang_transaction.html, "Response To Errors
+    Within A Transaction"): roll back only what is still open, so the next write starts clean
+    and the error raised is the one that happened.
+    """
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
 
 
 class Store:
