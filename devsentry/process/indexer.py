@@ -36,7 +36,7 @@ _BATCH = 64  # envelopes per index transaction when calm (a few ms of work at a 
 _BATCH_UNDER_LOAD = 16  # … and while requests keep arriving (a flood)
 _FLOOD_RATE = 200.0  # envelopes per second above which indexing yields to ingest
 _MAX_WAIT_UNDER_LOAD = 0.1  # seconds: indexing always makes progress, even in a flood
-_BACKLOG = 10_000  # parsed envelopes kept in memory; beyond that, re-read from the store
+_BACKLOG = 1_000  # parsed envelopes kept in memory (~12 MB); beyond that, re-read from the store
 _RETRY_UNAVAILABLE = 0.5  # seconds between tries while the store takes no writes
 
 
