@@ -163,6 +163,10 @@ class StoreWriter:
             with self._store.transaction() as db:
                 results = writes.insert_envelopes(db, [envelope for envelope, _ in batch])
         except Exception as exc:  # every waiter gets an answer (a 503 or a 500), never a hang
+            if self._checkpoint_held(exc):  # our own checkpointer after all: try again
+                self._pending = batch + self._pending
+                asyncio.get_running_loop().call_later(_CHECKPOINT_WAIT, self._flush)
+                return
             error = self._failed(exc)
             for _, future in batch:
                 if not future.done():
@@ -174,6 +178,11 @@ class StoreWriter:
                 future.set_result(result)
         self._newest = results[-1]
         self._prune(len(batch))
+
+    def _checkpoint_held(self, exc: Exception) -> bool:
+        """Whether `exc` is the lock our checkpointer took after `_flush` looked."""
+        fault = unavailable(exc, self.path)
+        return fault is not None and fault.reason == "locked" and self._exclusive.is_set()
 
     def _failed(self, exc: Exception) -> Exception:
         """What the waiters of a failed commit get: `StoreUnavailable`, or the bug itself."""
