@@ -9,12 +9,12 @@ thread avoids GIL hand-offs that cost more than the write. The one slow part of 
 checkpointing the log back into the database, which fsyncs — runs on a thread of its own with
 its own connection, so it never stalls ingest.
 
-What the store takes on disk stays bounded. Retention prunes a few envelopes after each
-commit (never one big DELETE on the loop), and the checkpointer keeps the WAL small: under
-load a PASSIVE checkpoint cannot let the log restart while commits keep coming, so once the
-log passes `WAL_RESTART` bytes a RESTART checkpoint makes the next commit rewind it, and
-`journal_size_limit` truncates the file then; once writes stop, a TRUNCATE checkpoint empties
-it (https://www.sqlite.org/wal.html, "Avoiding Excessively Large WAL Files";
+What the store takes on disk stays bounded. Retention prunes between commits, a few hundred
+envelopes at a time (never one big DELETE on the loop), and the checkpointer keeps the WAL
+small: under load a PASSIVE checkpoint cannot let the log restart while commits keep coming,
+so once the log passes `WAL_RESTART` bytes a RESTART checkpoint makes the next commit rewind
+it, and `journal_size_limit` truncates the file then; once writes stop, a TRUNCATE checkpoint
+empties it (https://www.sqlite.org/wal.html, "Avoiding Excessively Large WAL Files";
 https://www.sqlite.org/pragma.html#pragma_wal_checkpoint).
 
 When the store cannot be written now — the disk is full, another program holds the write
