@@ -6,10 +6,14 @@
    `devsentry serve --quiet` on a fresh store.
 3. Drives each with wrk (keep-alive, 32 connections, a fresh event id in every request via a
    Lua script), alternating rounds; prints requests/s, p50/p99 and the ratio, medians over rounds.
-4. Checks that every envelope devsentry acknowledged is in its store.
+4. Checks that every envelope devsentry acknowledged is in its store (all of them with the
+   default `--keep` of 100,000,000; with a small `--keep` retention prunes during the run).
+5. Reports what devsentry took: its peak RSS (`VmHWM`, and `VmRSS` sampled every 100 ms), and
+   the database and `-wal` file sizes when the flood ends and once it has calmed down.
 
 Usage: python benchmarks/ingest.py [--duration 10] [--rounds 3] [--connections 32] [--console]
-Needs `wrk` (Debian: apt-get install wrk).
+       [--keep N]
+Needs `wrk` (Debian: apt-get install wrk) and Linux (`/proc/<pid>/status`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -179,6 +184,59 @@ def run_wrk(
     }
 
 
+class MemorySampler:
+    """Samples a process's resident set (`VmRSS`) until stopped; `VmHWM` is the kernel's peak."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_sampled = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def status(self, field: str) -> int:
+        """A `/proc/<pid>/status` field in bytes (0 once the process is gone)."""
+        try:
+            text = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return 0
+        found = re.search(rf"^{field}:\s+(\d+) kB", text, re.MULTILINE)
+        return int(found.group(1)) * 1024 if found else 0
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_sampled = max(self.peak_sampled, self.status("VmRSS"))
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def file_sizes(store: Path) -> tuple[int, int]:
+    """The database file's size and its `-wal` file's, in bytes."""
+    wal = Path(f"{store}-wal")
+    return store.stat().st_size, wal.stat().st_size if wal.exists() else 0
+
+
+def mb(size: float) -> str:
+    return f"{size / 1e6:,.1f} MB"
+
+
+def wait_calm(store: Path, timeout: float = 30.0) -> tuple[float, int, int]:
+    """Wait for the WAL to shrink back (the checkpointer truncates it once writes stop);
+    returns the seconds waited and the sizes then."""
+    start = time.monotonic()
+    while True:
+        db_size, wal_size = file_sizes(store)
+        waited = time.monotonic() - start
+        if wal_size <= 1_000_000 or waited > timeout:
+            return waited, db_size, wal_size
+        time.sleep(0.2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -186,6 +244,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
         "--console", action="store_true", help="keep the live console on (to /dev/null)"
+    )
+    parser.add_argument(
+        "--keep",
+        type=int,
+        default=100_000_000,
+        help="serve's --keep (the default never prunes; a small one measures retention)",
     )
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -216,12 +280,14 @@ def main() -> None:
             str(ds_port),
             "--store",
             str(store),
-            "--keep",  # retention must not prune during the run, or the count would be short
-            "100000000",
+            "--keep",  # by default retention never prunes, or the count would be short
+            str(args.keep),
         ]
         if not args.console:
             ds_cmd.append("--quiet")
         ds = subprocess.Popen(ds_cmd, stdout=subprocess.DEVNULL)
+        memory = MemorySampler(ds.pid)
+        memory.start()
         results: dict[str, list[dict[str, float]]] = {"bare aiohttp": [], "devsentry": []}
         try:
             wait_http(f"http://127.0.0.1:{bare_port}/")
@@ -238,6 +304,7 @@ def main() -> None:
             # The index (items, issues, console) yields to ingest during a flood and catches
             # up after it: time how long until every stored envelope is indexed.
             flood_end = time.monotonic()
+            at_end = file_sizes(store)
             with sqlite3.connect(store) as db:
                 while True:
                     row = db.execute("SELECT value FROM meta WHERE key = 'indexed_upto'").fetchone()
@@ -249,7 +316,10 @@ def main() -> None:
                         break
                     time.sleep(0.2)
             catch_up = time.monotonic() - flood_end
+            calm_after, *calm = wait_calm(store)
+            peak = max(memory.status("VmHWM"), memory.peak_sampled)
         finally:
+            memory.stop()
             bare.terminate()
             ds.terminate()  # SIGTERM: serve commits what is queued before exiting
             bare.wait()
@@ -275,14 +345,28 @@ def main() -> None:
             (after,) = db.execute("SELECT count(*) FROM envelopes").fetchone()
             distinct = db.execute("SELECT count(DISTINCT event_id) FROM envelopes").fetchone()[0]
         stored = after - before
+        pruning = args.keep < before + acked
+        if not pruning:
+            print(
+                f"acknowledged {acked:,}; stored {stored:,} "
+                f"(distinct event ids in store: {distinct:,})"
+            )
+        print(f"index (items, issues, console) caught up {catch_up:.1f}s after the last request")
         print(
-            f"acknowledged {acked:,}; stored {stored:,} (distinct event ids in store: {distinct:,})"
+            f"devsentry peak RSS {mb(peak)} (VmHWM; sampled VmRSS peak {mb(memory.peak_sampled)})"
         )
-        if stored < acked:
+        print(f"store when the flood ended: database {mb(at_end[0])}, WAL {mb(at_end[1])}")
+        print(
+            f"store {calm_after:.1f}s after the index caught up: database {mb(calm[0])}, "
+            f"WAL {mb(calm[1])}"
+        )
+        if pruning:
+            print(f"acknowledged {acked:,}; retention --keep {args.keep:,}: {after:,} stored")
+        elif stored < acked:
             print("LOST: some acknowledged envelopes are not in the store")
             sys.exit(1)
-        print("every acknowledged envelope is in the store")
-        print(f"index (items, issues, console) caught up {catch_up:.1f}s after the last request")
+        else:
+            print("every acknowledged envelope is in the store")
 
 
 if __name__ == "__main__":

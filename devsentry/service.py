@@ -29,8 +29,10 @@ from devsentry.ingest.origins import OriginPolicy
 from devsentry.ingest.pipeline import Listener, Pipeline
 from devsentry.process.indexer import Indexer, Sink
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE
+from devsentry.store.faults import StoreUnavailable
 from devsentry.store.outbox import Delivery, Outbox
 from devsentry.store.store import DEFAULT_KEEP
+from devsentry.store.writer import Notify as StoreNotify
 from devsentry.store.writer import StoreWriter
 from devsentry.transports.address import DEFAULT_PORT, DEFAULT_PROXY_PORT
 from devsentry.transports.server import Server
@@ -45,6 +47,7 @@ __all__ = [
     "make_sinks",
     "run_until_stopped",
     "serving",
+    "store_notices",
 ]
 
 T = TypeVar("T")
@@ -61,6 +64,25 @@ def make_sinks(console: Console | None) -> list[Sink]:
     return sinks
 
 
+def store_notices(sinks: Sequence[Sink]) -> StoreNotify | None:
+    """The writer's `notify`: a line on each live console when the store stops taking writes
+    (a full disk, another program's lock) and when it takes them again; None without one
+    (the writer then logs it)."""
+    from devsentry.sinks.console import ConsoleSink
+
+    consoles = [s for s in sinks if isinstance(s, ConsoleSink)]
+    if not consoles:
+        return None
+
+    def notify(fault: StoreUnavailable | None) -> None:
+        from devsentry.render.store import store_notice
+
+        for console in consoles:
+            console.notice(store_notice(fault))
+
+    return notify
+
+
 @asynccontextmanager
 async def ingesting(
     store: Path,
@@ -71,7 +93,7 @@ async def ingesting(
     forward: ForwardPolicy | None = None,
 ) -> AsyncIterator[Pipeline]:
     """The store's writer, the pipeline and everything after it, for the `async with` block."""
-    writer = StoreWriter(store, keep=keep)
+    writer = StoreWriter(store, keep=keep, notify=store_notices(sinks))
     indexer = Indexer(writer, sinks)
     listeners: list[Listener] = [indexer.committed]
     forwarder = None

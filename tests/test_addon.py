@@ -10,6 +10,7 @@ import io
 import ipaddress
 import json
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -278,6 +279,26 @@ def test_answers_are_relays_with_cors_and_refusals_are_kept(proxy: RunningProxy)
     with Store(proxy.store, readonly=True) as db:
         (rejected,) = db.db.execute("SELECT raw, status FROM rejected").fetchall()
     assert rejected == (b"not an envelope\n", 400)
+    assert proxy.connections.hosts == []
+
+
+def test_a_locked_store_is_a_503_with_retry_after_through_the_proxy(proxy: RunningProxy) -> None:
+    """The addon sends what the pipeline decided, extra headers included (as the server does)."""
+    assert proxy.send(ENVELOPE_URL, ERROR_ENVELOPE, {"X-Sentry-Auth": AUTH})[0] == 200
+    other = sqlite3.connect(proxy.store, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program writing the store
+    try:
+        status, headers, body = proxy.send(ENVELOPE_URL, ERROR_ENVELOPE, {"X-Sentry-Auth": AUTH})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert status == 503
+    assert headers["Retry-After"] == "1"
+    assert "locked by another program" in json.loads(body)["detail"]
+    wait_until(
+        lambda: proxy.send(ENVELOPE_URL, ERROR_ENVELOPE, {"X-Sentry-Auth": AUTH})[0] == 200,
+        "a 200 once the lock was released",
+    )
     assert proxy.connections.hosts == []
 
 

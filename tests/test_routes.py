@@ -83,6 +83,10 @@ def test_answers() -> None:
     assert dump.body == b"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
     assert dump.headers["Content-Type"].startswith("text/plain")
     assert "Content-Type" not in routes.preflight().headers
+    busy = routes.refused(503, "the store is full", retry_after=60)
+    assert (busy.status, busy.headers["Retry-After"]) == (503, "60")
+    assert busy.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Retry-After" not in routes.refused(400, "bad").headers
     missing = routes.not_found("POST", "/nope")
     assert missing.status == 404
     assert "POST /api/<project>/envelope/" in json.loads(missing.body)["detail"]

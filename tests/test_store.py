@@ -115,6 +115,43 @@ def test_prune_keeps_the_newest(tmp_path: Path) -> None:
         assert store.count_envelopes() == 0
 
 
+def test_prune_in_steps_goes_oldest_first_and_keeps_what_waits(tmp_path: Path) -> None:
+    """A bounded step deletes the oldest; envelopes still to be forwarded stay."""
+    with Store(tmp_path / "s.db") as store:
+        write(store, [envelope(n) for n in range(10)])
+        store.db.execute(
+            "INSERT INTO outbox (envelope_id, target, state, next_attempt, updated)"
+            " VALUES (1, 'http://k@up/1', 'pending', 0, 0)"
+        )
+        assert writes.prune(store.db, keep=2, limit=3) == 3
+        assert [i.envelope_id for i in store.items(oldest_first=True)][:1] == [5]
+        assert store.envelope(1) is not None  # still to be forwarded
+        assert writes.prune(store.db, keep=2) == 4
+        assert store.count_envelopes() == 1 + 2
+        assert writes.prune_upto(store.db, 0) == 0
+
+
+def test_the_index_skips_envelopes_retention_pruned_first(tmp_path: Path) -> None:
+    """A flood longer than `keep` prunes envelopes before the index reaches them: no orphan
+    item rows for them."""
+    path = tmp_path / "s.db"
+
+    async def scenario() -> None:
+        writer = StoreWriter(path, keep=5)
+        try:
+            batch = [envelope(n) for n in range(20)]
+            ids = await asyncio.gather(*(writer.write(e) for e in batch))  # one commit
+            stored = writer.index(list(zip(ids, batch, strict=True)))
+            assert [len(items) for items in stored] == [0] * 15 + [1] * 5
+            with Store(path, readonly=True) as reader:
+                assert reader.count_envelopes() == 5
+                assert {i.envelope_id for i in reader.items()} == set(ids[-5:])
+        finally:
+            writer.close()
+
+    asyncio.run(scenario())
+
+
 def test_readers_see_commits_while_the_writer_holds_the_file(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
 

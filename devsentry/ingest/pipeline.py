@@ -5,7 +5,9 @@ raw bytes plus what the transport knew — to `Pipeline.ingest`. It turns the bo
 envelope, reads the client's auth, waits until the store has committed the raw envelope, and
 returns the event id to answer with. Everything derived from the envelope happens afterwards,
 off this path: the listeners (the indexer, the forwarder) are told what was committed.
-Anything refused raises `Refused` with Relay's status and a `detail`; its bytes are kept.
+Anything refused raises `Refused` with Relay's status and a `detail`; its bytes are kept —
+except when the store itself cannot take writes now (a full disk, another program's lock):
+then the answer is Relay's 503 with a `Retry-After`, and nothing is written.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from devsentry.protocol.compression import DEFAULT_MAX_SIZE, decompress
 from devsentry.protocol.dsn import Auth, AuthError, auth_from_request
 from devsentry.protocol.envelope import Envelope, EnvelopeError, EnvelopeTooLarge, parse
 from devsentry.protocol.legacy import minidump_envelope, security_envelope, store_envelope
+from devsentry.store.faults import StoreUnavailable
 from devsentry.store.records import NewEnvelope, storable
 from devsentry.store.writer import StoreWriter
 
@@ -80,7 +83,10 @@ class Pipeline:
             content_encoding=storable(request.content_encoding or None, 64),
             forward=forward.target(envelope, request.url, request.headers) if forward else None,
         )
-        envelope_id = await self.writer.write(record)
+        try:
+            envelope_id = await self.writer.write(record)
+        except StoreUnavailable as exc:  # full, locked: what an SDK may send again later
+            raise Refused(503, exc.detail, retry_after=exc.retry_after) from None
         committed = Committed(envelope_id, envelope, record)
         for listener in self.listeners:
             listener(committed)

@@ -34,9 +34,12 @@ class Request(msgspec.Struct, kw_only=True):
 
 
 class Refused(Exception):
-    """The request is not accepted: `status` and `detail` are what Relay would answer."""
+    """The request is not accepted: `status` and `detail` are what Relay would answer, and
+    `retry_after` the seconds a client should wait before sending again (503: cannot store
+    now)."""
 
-    def __init__(self, status: int, detail: str):
+    def __init__(self, status: int, detail: str, *, retry_after: int | None = None):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.retry_after = retry_after

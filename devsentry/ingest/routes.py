@@ -2,7 +2,8 @@
 
 Which paths are Sentry ingest routes, what kind of body each carries, whether a request says
 it comes from a Sentry SDK, and the exact answer an SDK gets back — `200 {"id": …}`,
-`400/413 {"detail": …}`, Relay's CORS headers — live here once, so the server and the addon
+`400/413 {"detail": …}`, `503` with `Retry-After` when the store cannot take it now, Relay's
+CORS headers — live here once, so the server and the addon
 cannot drift apart. Transports only translate their framework's request into a `Request`
 and this module's `Reply` into their framework's response.
 """
@@ -160,13 +161,17 @@ class Reply(msgspec.Struct, frozen=True):
     status: int
     body: bytes
     content_type: str | None = "application/json"
+    extra_headers: tuple[tuple[str, str], ...] = ()  # e.g. Retry-After on a 503
 
     @property
     def headers(self) -> dict[str, str]:
-        """CORS plus the content type: every answer carries Relay's CORS headers."""
-        if self.content_type is None:
-            return dict(CORS)
-        return {**CORS, "Content-Type": self.content_type}
+        """CORS, the content type and any extra headers: every answer carries Relay's CORS
+        headers."""
+        headers = dict(CORS)
+        if self.content_type is not None:
+            headers["Content-Type"] = self.content_type
+        headers.update(self.extra_headers)
+        return headers
 
 
 _encode = msgspec.json.encode
@@ -185,8 +190,11 @@ def accepted(kind: str, event_id: str | None) -> Reply:
     return _json(200, {"id": event_id} if event_id else {})
 
 
-def refused(status: int, detail: str) -> Reply:
-    return _json(status, {"detail": detail})
+def refused(status: int, detail: str, *, retry_after: int | None = None) -> Reply:
+    """Relay's error answer, `{"detail": …}`; with `Retry-After` when the client may send
+    again later (RFC 9110, section 10.2.3; the header is in CORS's exposed headers)."""
+    extra = () if retry_after is None else (("Retry-After", str(retry_after)),)
+    return Reply(status, _encode({"detail": detail}), extra_headers=extra)
 
 
 def refuse(pipeline: Pipeline, request: Request, status: int, detail: str) -> Reply:
@@ -218,7 +226,7 @@ async def ingest(pipeline: Pipeline, request: Request) -> Reply:
     try:
         event_id = await pipeline.ingest(request)
     except Refused as exc:
-        return refused(exc.status, exc.detail)
+        return refused(exc.status, exc.detail, retry_after=exc.retry_after)
     except Exception:
         log.exception("ingest failed")
         return refused(500, "devsentry failed to store the envelope; see its log")

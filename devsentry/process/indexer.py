@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections import deque
 from collections.abc import Sequence
 from typing import Protocol
@@ -29,6 +28,7 @@ from devsentry.ingest.pipeline import Committed
 from devsentry.model import Model, ModelError, decode_item
 from devsentry.process.summary import summarize
 from devsentry.protocol.envelope import Envelope, EnvelopeError, parse
+from devsentry.store.faults import StoreUnavailable
 from devsentry.store.records import (
     EnvelopeRecord,
     NewEnvelope,
@@ -48,8 +48,8 @@ _BATCH = 64  # envelopes per index transaction when calm (a few ms of work at a 
 _BATCH_UNDER_LOAD = 16  # … and while requests keep arriving (a flood)
 _FLOOD_RATE = 200.0  # envelopes per second above which indexing yields to ingest
 _MAX_WAIT_UNDER_LOAD = 0.1  # seconds: indexing always makes progress, even in a flood
-_BACKLOG = 10_000  # parsed envelopes kept in memory; beyond that, re-read from the store
-_STORE_BUSY_PAUSE = 1.0  # seconds before indexing again when the store cannot be written now
+_BACKLOG = 1_000  # parsed envelopes kept in memory (~12 MB); beyond that, re-read from the store
+_RETRY_UNAVAILABLE = 0.5  # seconds between tries while the store takes no writes
 
 
 class Captured(msgspec.Struct):
@@ -145,8 +145,8 @@ class Indexer:
         try:
             while self._index_next(_BATCH):
                 pass
-        except sqlite3.OperationalError as exc:  # full or locked: the next start indexes it
-            log.warning("not indexed before closing (%s); the next start will", exc)
+        except StoreUnavailable as exc:  # full or locked: the next start indexes it
+            log.warning("not indexed yet (the next start does it): %s", exc.detail)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -161,13 +161,13 @@ class Indexer:
                     await asyncio.sleep(_MAX_WAIT_UNDER_LOAD - (now - last))  # requests first
                     continue
                 try:
-                    if not self._index_next(_BATCH_UNDER_LOAD if flood else _BATCH):
-                        break
-                except sqlite3.OperationalError as exc:  # full, locked: wait, read it again
-                    self._once.failed("indexing waits for the store", exc)
+                    more = self._index_next(_BATCH_UNDER_LOAD if flood else _BATCH)
+                except StoreUnavailable:  # full, locked (the writer tells): it is all stored
                     self._restart()
-                    await asyncio.sleep(_STORE_BUSY_PAUSE)
+                    await asyncio.sleep(_RETRY_UNAVAILABLE)
                     continue
+                if not more:
+                    break
                 last = loop.time()
                 await asyncio.sleep(0)
 
@@ -247,7 +247,7 @@ class Indexer:
         a full store: that raises), each envelope alone, and the one at fault as invalid."""
         try:
             return self.writer.index([(p.envelope_id, p.record) for p in batch])
-        except sqlite3.OperationalError:
+        except StoreUnavailable:
             raise
         except Exception as exc:
             self._once.failed("writing index rows", exc)
@@ -256,7 +256,7 @@ class Indexer:
             try:
                 stored += self.writer.index([(pending.envelope_id, pending.record)])
                 continue
-            except sqlite3.OperationalError:
+            except StoreUnavailable:
                 raise
             except Exception as exc:
                 pending.record.items = [
@@ -264,7 +264,7 @@ class Indexer:
                 ]
             try:
                 stored += self.writer.index([(pending.envelope_id, pending.record)])
-            except sqlite3.OperationalError:
+            except StoreUnavailable:
                 raise
             except Exception as exc:  # not even a bare row: move past it, said in the log
                 self._once.failed(f"indexing envelope {pending.envelope_id} at all", exc)

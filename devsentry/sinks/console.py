@@ -11,6 +11,8 @@ one `window`, full views stop and the rest of the window is counted, then summed
 line (`… 3,412 more items in the last 1.0s: 3,000 event, 400 log`). Output stays in that mode
 while traffic stays busy and resumes item by item once a window is calm. An event that opens a
 new issue is still shown during a burst (a few per window): that is the line worth seeing.
+At most `max_pending` captures wait (a terminal that stopped reading holds no more than that
+in memory, each a decoded envelope); beyond that, arrivals are only counted for the summary.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ class ConsoleSink:
         burst: int = 20,
         rate: int = 50,
         window: float = 1.0,
-        max_pending: int = 10_000,
+        max_pending: int = 1_000,
         new_issues_per_window: int = 5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -41,14 +41,21 @@ def default_store_path() -> Path:
 
 @contextmanager
 def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, taken at once (`BEGIN IMMEDIATE`), rolled back on any error."""
+    """One write transaction, taken at once (`BEGIN IMMEDIATE`), rolled back on any error.
+
+    A failed COMMIT leaves the transaction open, and a full disk or an I/O error may already
+    have rolled it back (https://www.sqlite.org/lang_transaction.html, "Response To Errors
+    Within A Transaction"): roll back only what is still open, so the next write starts clean
+    and the error raised is the one that happened.
+    """
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
 
 
 class Store:
@@ -172,7 +179,11 @@ class Store:
         return int(value)
 
     def stats(self) -> dict[str, Any]:
-        """Counts by type and project, and the file's size."""
+        """Counts by type and project, and the file's size.
+
+        Every count walks an index (`items_type`, `envelopes_project`), never the envelopes
+        table itself, which holds the raw bytes: a full scan of it reads the whole file.
+        """
         by_type = dict(
             self.db.execute("SELECT type, count(*) FROM items GROUP BY type ORDER BY 2 DESC")
         )
@@ -181,7 +192,7 @@ class Store:
                 "SELECT project, count(*) FROM envelopes GROUP BY project ORDER BY 2 DESC"
             )
         )
-        envelopes = self.count_envelopes()
+        envelopes = sum(by_project.values())
         (issues,) = self.db.execute("SELECT count(*) FROM issues").fetchone()
         (rejected,) = self.db.execute("SELECT count(*) FROM rejected").fetchone()
         size = sum(
@@ -220,9 +231,14 @@ class Store:
         return int(value)
 
     def received_range(self) -> tuple[float | None, float | None]:
-        """When the oldest and newest stored envelopes arrived."""
+        """When the oldest and newest stored envelopes arrived.
+
+        Ids are given in arrival order, so these are the first and last rows by id: two
+        lookups, where `min(received)` would scan every row (there is no index on it).
+        """
         oldest, newest = self.db.execute(
-            "SELECT min(received), max(received) FROM envelopes"
+            "SELECT (SELECT received FROM envelopes ORDER BY id LIMIT 1),"
+            " (SELECT received FROM envelopes ORDER BY id DESC LIMIT 1)"
         ).fetchone()
         return oldest, newest
 

@@ -17,7 +17,16 @@ import msgspec
 from devsentry.store.records import ITEM_COLUMNS, NewEnvelope, NewIssue, StoredItem
 from devsentry.store.store import transaction
 
-__all__ = ["clear", "insert_envelopes", "insert_items", "prune", "reject"]
+__all__ = [
+    "clear",
+    "insert_envelopes",
+    "insert_items",
+    "prune",
+    "prune_upto",
+    "reject",
+    "retention_cutoff",
+    "trim_rejected",
+]
 
 _ITEM_PLACEHOLDERS = ",".join("?" * len(ITEM_COLUMNS.split(", ")))
 
@@ -236,43 +245,83 @@ def reject(
     return cur.lastrowid
 
 
-def prune(db: sqlite3.Connection, keep: int, max_bytes: int | None = None) -> int:
-    """Delete the oldest envelopes beyond `keep` (and beyond `max_bytes` of raw data).
+def prune(
+    db: sqlite3.Connection, keep: int, max_bytes: int | None = None, *, limit: int | None = None
+) -> int:
+    """Delete the oldest envelopes beyond `keep` (and beyond `max_bytes` of raw data), at most
+    `limit` of them, and trim the refused requests kept.
 
     Issues keep their counts, as in Sentry: the events age out, the issue stays.
     """
+    deleted = prune_upto(db, retention_cutoff(db, keep, max_bytes), limit)
+    trim_rejected(db)
+    return deleted
+
+
+def retention_cutoff(db: sqlite3.Connection, keep: int, max_bytes: int | None = None) -> int:
+    """The newest envelope id retention lets go (0: none yet)."""
+    # Ids are dense and only the oldest go, so the newest id tells where `keep` ends
+    # without counting the table (a full scan). Rows kept for the outbox make the gaps.
+    (newest,) = db.execute("SELECT coalesce(max(id), 0) FROM envelopes").fetchone()
+    cutoff = max(newest - keep, 0)
+    if max_bytes is not None:  # a scan of every row's size: not for each commit
+        row = db.execute(
+            "SELECT id FROM (SELECT id, sum(size) OVER (ORDER BY id DESC) AS newer"
+            " FROM envelopes) WHERE newer > ? ORDER BY id DESC LIMIT 1",
+            (max_bytes,),
+        ).fetchone()
+        if row is not None:
+            cutoff = max(cutoff, row[0])
+    return int(cutoff)
+
+
+def prune_upto(db: sqlite3.Connection, cutoff: int, limit: int | None = None) -> int:
+    """Delete envelopes with ids up to `cutoff` (the oldest `limit` of them), their items and
+    settled outbox rows, in one transaction; returns how many envelopes went.
+
+    A bounded `limit` keeps each transaction small, so a writer that prunes between commits
+    never holds the write lock (or the event loop) for long.
+    """
+    if cutoff <= 0:
+        return 0
     with transaction(db):
-        # Ids are dense and only the oldest go, so the newest id tells where `keep` ends
-        # without counting the table (a full scan). Rows kept for the outbox make the gaps.
-        (newest,) = db.execute("SELECT coalesce(max(id), 0) FROM envelopes").fetchone()
-        cutoff = max(newest - keep, 0)
-        if max_bytes is not None:
-            row = db.execute(
-                "SELECT id FROM (SELECT id, sum(size) OVER (ORDER BY id DESC) AS newer"
-                " FROM envelopes) WHERE newer > ? ORDER BY id DESC LIMIT 1",
-                (max_bytes,),
-            ).fetchone()
-            if row is not None:
-                cutoff = max(cutoff, row[0])
-        if not cutoff:
+        upto = cutoff if limit is None else _oldest_deletable(db, cutoff, limit)
+        if not upto:
             return 0
         # Envelopes still waiting to be delivered upstream are kept whatever their age.
         deleted = db.execute(
-            "DELETE FROM envelopes WHERE id <= ? AND id NOT IN (SELECT envelope_id"
-            " FROM outbox WHERE state IN ('pending', 'rate_limited'))",
-            (cutoff,),
+            f"DELETE FROM envelopes WHERE id <= ? AND id NOT IN ({_WAITING_UPSTREAM})", (upto,)
         ).rowcount
-        db.execute("DELETE FROM items WHERE envelope_id <= ?", (cutoff,))
+        db.execute("DELETE FROM items WHERE envelope_id <= ?", (upto,))
         # pending deliveries outlive retention: only settled outbox rows go with their envelope
         db.execute(
             "DELETE FROM outbox WHERE envelope_id <= ? AND state IN ('delivered', 'dropped')",
-            (cutoff,),
-        )
-        db.execute(
-            "DELETE FROM rejected WHERE id NOT IN"
-            " (SELECT id FROM rejected ORDER BY id DESC LIMIT 1000)"
+            (upto,),
         )
     return int(deleted)
+
+
+_WAITING_UPSTREAM = "SELECT envelope_id FROM outbox WHERE state IN ('pending', 'rate_limited')"
+
+
+def _oldest_deletable(db: sqlite3.Connection, cutoff: int, limit: int) -> int:
+    """The id up to which the oldest `limit` deletable envelopes reach (0: none)."""
+    (upto,) = db.execute(
+        f"SELECT max(id) FROM (SELECT id FROM envelopes WHERE id <= ? AND id NOT IN"
+        f" ({_WAITING_UPSTREAM}) ORDER BY id LIMIT ?)",
+        (cutoff, limit),
+    ).fetchone()
+    return int(upto or 0)
+
+
+def trim_rejected(db: sqlite3.Connection, keep: int = 1000) -> None:
+    """Keep the newest `keep` refused requests."""
+    with transaction(db):
+        db.execute(
+            "DELETE FROM rejected WHERE id NOT IN"
+            " (SELECT id FROM rejected ORDER BY id DESC LIMIT ?)",
+            (keep,),
+        )
 
 
 def clear(db: sqlite3.Connection) -> None:

@@ -22,7 +22,7 @@ from devsentry.protocol.envelope import Envelope, parse
 from devsentry.service import Background, make_sinks, serving
 from devsentry.store.query import Query
 from devsentry.store.records import IssueRecord, ItemRecord
-from devsentry.store.store import Store
+from devsentry.store.store import DEFAULT_KEEP, Store
 from devsentry.testing.wait import WaitTimeout, wait_until
 from devsentry.transports.server import Server
 
@@ -40,11 +40,13 @@ class LocalServer:
         width: int = 100,
         port: int = 0,
         forward: ForwardPolicy | None = None,
+        keep: int = DEFAULT_KEEP,
         context: contextvars.Context | None = None,
     ) -> None:
         self.store_path = store
         self.port = port
         self.forward = forward
+        self.keep = keep
         self._output = io.StringIO()
         self._console = (
             Console(file=self._output, width=width, color_system=None, highlight=False)
@@ -58,6 +60,7 @@ class LocalServer:
                 port=self.port,
                 sinks=make_sinks(self._console),
                 forward=self.forward,
+                keep=self.keep,
             ),
             "devsentry test server",
             context=context,

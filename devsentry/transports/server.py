@@ -3,8 +3,8 @@
 Nothing protocol-related happens here: one handler reads the body, asks `routes` which route
 the request is for, notes what the request said (project, encoding, headers, query) and sends
 the answer `routes` shaped from the pipeline's decision — `200 {"id": …}`, `400/413
-{"detail": …}`, with Relay's CORS headers so browser SDKs work. The mitmproxy addon is the
-other transport over the same `routes`.
+{"detail": …}`, `503` with `Retry-After` — with Relay's CORS headers so browser SDKs work.
+The mitmproxy addon is the other transport over the same `routes`.
 
 Only this transport applies `ingest.origins`: a web page may send here only from a loopback
 origin or one allowed with `--allow-origin` (anything else gets `403 {"detail": …}`, and a

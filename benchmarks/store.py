@@ -1,0 +1,144 @@
+"""Reading a big store: `devsentry stats`, `issues` and `events` on N envelopes.
+
+1. Fills a scratch store with N small envelopes (default 1,000,000), written directly through
+   `store/writes.py` in large transactions, as the writer and the indexer would write them:
+   mostly error events spread over a few hundred issues and projects, some transactions and
+   logs.
+2. Times each command as a user runs it (a fresh `python -m devsentry …` process, --json so no
+   terminal rendering is timed), and `devsentry --version` as the baseline: Python starting and
+   importing, which every command pays. Prints medians over `--repeat` runs.
+
+Usage: python benchmarks/store.py [--envelopes 1000000] [--repeat 5] [--padding 200]
+       [--store PATH]
+A `--store` that already holds envelopes is timed as it is (no refill).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from devsentry.store import NewEnvelope, NewIssue, NewItem, Store, writes
+
+BATCH = 20_000  # envelopes per transaction while filling
+ISSUES = 300
+PROJECTS = 5
+
+
+def envelope(n: int, now: float, padding: int) -> NewEnvelope:
+    """The n-th envelope: 8 in 10 errors (a few hundred issues), then transactions and logs."""
+    kind = ("event",) * 8 + ("transaction", "log")
+    item_type = kind[n % len(kind)]
+    event_id = f"{n:032x}"
+    issue = None
+    title = f"GET /api/items/{n % 50}" if item_type == "transaction" else f"log line {n % 7}"
+    if item_type == "event":
+        hash_ = f"{(n * 7919) % ISSUES:032x}"
+        title = f"ValueError: bad input #{(n * 7919) % ISSUES}"
+        issue = NewIssue(hash=hash_, title=title, culprit="app.views in handle", level="error")
+    payload = b'{"message":"%s","padding":"%s"}' % (title.encode(), b"x" * padding)
+    raw = b'{"event_id":"%s"}\n{"type":"%s","length":%d}\n%s\n' % (
+        event_id.encode(),
+        item_type.encode(),
+        len(payload),
+        payload,
+    )
+    return NewEnvelope(
+        raw=raw,
+        project=str(1 + n % PROJECTS),
+        transport="envelope",
+        received=now - 86_400 + n * 0.01,
+        event_id=event_id,
+        client="sentry.python/2.40.0",
+        items=[
+            NewItem(
+                index=0,
+                type=item_type,
+                size=len(payload),
+                event_id=event_id,
+                timestamp=now - 86_400 + n * 0.01,
+                level="error" if issue else "info",
+                release=f"shop@1.{n % 3}",
+                environment="development",
+                platform="python",
+                sdk="sentry.python/2.40.0",
+                title=title,
+                user=f"id:{n % 1000}",
+                issue=issue,
+            )
+        ],
+    )
+
+
+def fill(path: Path, count: int, padding: int) -> None:
+    """Write `count` envelopes and their index, as quickly as SQLite allows."""
+    now = time.time()
+    start = time.monotonic()
+    with Store(path) as store:
+        store.db.execute("PRAGMA synchronous = OFF")  # a scratch file: no fsync while filling
+        for first in range(0, count, BATCH):
+            batch = [envelope(n, now, padding) for n in range(first, min(first + BATCH, count))]
+            with store.transaction() as db:
+                ids = writes.insert_envelopes(db, batch)
+                writes.insert_items(db, list(zip(ids, batch, strict=True)))
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    print(f"  in {time.monotonic() - start:.0f} s, {path.stat().st_size / 1e6:,.0f} MB")
+
+
+def time_command(args: list[str], store: Path | None) -> float:
+    """Seconds one `devsentry …` process takes, start to exit."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEVSENTRY_", "SENTRY_"))}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "devsentry", *args, *(["--store", str(store)] if store else [])],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=env,
+    )
+    return time.perf_counter() - start
+
+
+COMMANDS = {
+    "devsentry --version (baseline)": ["--version"],
+    "devsentry stats --json": ["stats", "--json"],
+    "devsentry issues --json": ["issues", "--json"],
+    "devsentry events --json": ["events", "--json"],
+    "devsentry events --type log --json": ["events", "--type", "log", "--json"],
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--envelopes", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--padding", type=int, default=200, help="payload bytes per envelope (SDK errors: ~5000)"
+    )
+    parser.add_argument("--store", type=Path, help="keep the filled store here (reused if full)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="devsentry-bench-") as tmp:
+        path = args.store or Path(tmp) / "big.db"
+        with Store(path) as store:
+            held = store.count_envelopes()
+        if held:
+            print(f"store {path}: {held:,} envelopes (not refilled)")
+        else:
+            print(f"filling {path} with {args.envelopes:,} envelopes")
+            fill(path, args.envelopes, args.padding)
+        print(f"\nmedian of {args.repeat} runs, each a fresh process\n")
+        print(f"{'command':<40}{'median s':>10}{'min s':>10}")
+        for name, command in COMMANDS.items():
+            store = None if command == ["--version"] else path
+            runs = [time_command(command, store) for _ in range(args.repeat)]
+            print(f"{name:<40}{statistics.median(runs):>10.3f}{min(runs):>10.3f}")
+
+
+if __name__ == "__main__":
+    main()
