@@ -6,7 +6,9 @@ find what it names here.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -18,13 +20,17 @@ from devsentry.model import (
     Payload,
     attachment_info,
     decode_item,
+    kind_of,
     primary_rank,
 )
+from devsentry.process.derive import process_item, sender_of
+from devsentry.process.verdict import InSentry
 from devsentry.protocol.envelope import Envelope, EnvelopeError, Item, parse
+from devsentry.protocol.untrusted import decode_json
 from devsentry.store.ids import Ref
 from devsentry.store.outbox import Delivery, Outbox
 from devsentry.store.query import Query
-from devsentry.store.records import EnvelopeRecord, IssueRecord, ItemRecord
+from devsentry.store.records import EnvelopeRecord, IssueRecord, ItemRecord, TagFacet
 from devsentry.store.store import Store
 
 __all__ = [
@@ -60,6 +66,15 @@ class Detail(msgspec.Struct, kw_only=True):
     latest: bool = False  # named by its issue: the issue's latest event
     attachments: list[AttachmentFile] = msgspec.field(default_factory=list)
     forward: Delivery | None = None  # its envelope's forwarding state, when forwarded
+    normalized: dict[str, Any] | None = None  # the event as Sentry sees it (events only)
+    tags: list[tuple[str, str]] = msgspec.field(default_factory=list)  # Sentry's, in order
+    in_sentry: InSentry = msgspec.field(default_factory=InSentry)  # what Sentry would keep
+    facets: list[TagFacet] = msgspec.field(default_factory=list)  # the issue's tag values
+    releases: list[str] = msgspec.field(default_factory=list)  # the issue's, oldest first
+
+
+#: Tag values per key that `show` and `show --json` list (Sentry's issue page shows the top 9).
+FACET_VALUES = 9
 
 
 def _matches(store: Store, ref: Ref) -> list[ItemRecord]:
@@ -121,10 +136,10 @@ def load_detail(store: Store, ref: Ref) -> Detail:
         detail.error = f"the stored envelope has no item {record.index}"
         return detail
     detail.item = items[record.index]
-    try:
-        detail.model = decode_item(detail.item)
-    except ModelError as exc:
-        detail.error = str(exc)
+    _read_payload(store, detail, detail.envelope, detail.parsed)
+    if detail.issue is not None:
+        detail.facets = store.issue_tags(detail.issue.id, top=FACET_VALUES)
+        detail.releases = store.issue_releases([detail.issue.id]).get(detail.issue.id, [])
     detail.attachments = [
         AttachmentFile(i, attachment_info(it), it.payload)
         for i, it in enumerate(items)
@@ -135,6 +150,53 @@ def load_detail(store: Store, ref: Ref) -> Detail:
             0, AttachmentFile(record.index, attachment_info(detail.item), detail.item.payload)
         )
     return detail
+
+
+def _read_payload(store: Store, detail: Detail, row: EnvelopeRecord, envelope: Envelope) -> None:
+    """The item's model, as the index saw it: an event decoded from its normalized copy (made
+    now for one indexed before devsentry processed events), anything else as sent."""
+    assert detail.item is not None
+    item = detail.item
+    processed = store.processed(detail.record.id)
+    if processed is None and kind_of(item.type).normalized:
+        derived = process_item(item, sender_of(row, envelope))
+        detail.model, detail.error = derived.model, derived.error
+        if derived.processed is not None:
+            detail.tags = derived.processed.tags
+            normalized, verdict = derived.processed.normalized, derived.processed.in_sentry
+        else:
+            normalized, verdict = None, None
+    else:
+        normalized = processed.normalized if processed is not None else None
+        verdict = processed.in_sentry if processed is not None else None
+        try:
+            source = Item(item.header, normalized, item.raw_header) if normalized else item
+            detail.model = decode_item(source)
+        except ModelError as exc:
+            detail.error = str(exc)
+    if normalized is not None:
+        try:
+            decoded = decode_json(normalized)
+        except msgspec.DecodeError:
+            decoded = None
+        if isinstance(decoded, dict):
+            detail.normalized = decoded
+            if not detail.tags:
+                detail.tags = _tag_pairs(decoded.get("tags"))
+    if verdict is not None:
+        with contextlib.suppress(msgspec.DecodeError):  # devsentry's own JSON: damaged store
+            detail.in_sentry = msgspec.json.decode(verdict, type=InSentry)
+
+
+def _tag_pairs(tags: Any) -> list[tuple[str, str]]:
+    """The normalized event's `tags` (pairs, as processing wrote them)."""
+    if not isinstance(tags, list):
+        return []
+    return [
+        (t[0], t[1])
+        for t in tags
+        if isinstance(t, list) and len(t) == 2 and all(isinstance(x, str) for x in t)
+    ]
 
 
 # -- attachments --------------------------------------------------------------------------

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from devsentry.browse.detail import Detail
 from devsentry.model import payload_view
 from devsentry.protocol.times import rfc3339
 from devsentry.store.ids import short_id
 from devsentry.store.outbox import Delivery
-from devsentry.store.records import IssueRecord, ItemRecord
+from devsentry.store.records import IssueRecord, ItemRecord, TagFacet
 
-__all__ = ["forward_json", "issue_json", "item_json", "show_json"]
+__all__ = ["facets_json", "forward_json", "issue_json", "item_json", "show_json"]
 
 
 def forward_json(delivery: Delivery | None) -> dict[str, Any] | None:
@@ -58,8 +60,8 @@ def item_json(r: ItemRecord, forward: Delivery | None = None) -> dict[str, Any]:
     }
 
 
-def issue_json(r: IssueRecord) -> dict[str, Any]:
-    """One issue as `issues --json` prints it."""
+def issue_json(r: IssueRecord, releases: list[str] | None = None) -> dict[str, Any]:
+    """One issue as `issues --json` prints it; `releases` it occurred in, oldest first."""
     return {
         "id": r.short_id,
         "title": r.title,
@@ -72,17 +74,40 @@ def issue_json(r: IssueRecord) -> dict[str, Any]:
         "users": r.users,
         "first_seen": rfc3339(r.first_seen),
         "last_seen": rfc3339(r.last_seen),
+        "first_release": r.first_release,
+        "releases": releases or [],
         "project": r.project,
     }
 
 
+def facets_json(facets: list[TagFacet]) -> list[dict[str, Any]]:
+    """An issue's tag facets, as Sentry's tag API has them: most common first."""
+    return [
+        {
+            "key": f.key,
+            "total": f.total,
+            "values": [{"value": v.value, "count": v.count} for v in f.values],
+        }
+        for f in facets
+    ]
+
+
 def show_json(detail: Detail) -> dict[str, Any]:
-    """`show --json`: the payload as sent (decoded JSON), with the item, issue and envelope."""
+    """`show --json`: the payload as sent (decoded JSON) and as Sentry sees it (`normalized`),
+    its tags and what Sentry would keep of it, with the item, issue (and its facets) and
+    envelope."""
+    issue = None
+    if detail.issue is not None:
+        issue = issue_json(detail.issue, detail.releases)
+        issue["tags"] = facets_json(detail.facets)
     return {
         "item": item_json(detail.record, detail.forward),
-        "issue": issue_json(detail.issue) if detail.issue is not None else None,
+        "issue": issue,
         "envelope": detail.parsed.header if detail.parsed is not None else None,
         "payload": payload_view(detail.item) if detail.item is not None else None,
+        "normalized": detail.normalized,
+        "tags": [[key, value] for key, value in detail.tags],
+        "in_sentry": msgspec.to_builtins(detail.in_sentry),
         "attachments": [
             {
                 "index": a.index,

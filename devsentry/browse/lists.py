@@ -21,6 +21,7 @@ __all__ = ["IssuePage", "ItemPage", "clear_store", "issue_page", "item_page", "s
 class IssuePage(msgspec.Struct):
     rows: list[IssueRecord]
     total: int  # all issues matching the filters, not only those shown
+    releases: dict[int, list[str]] = msgspec.field(default_factory=dict)  # per issue id
 
 
 class ItemPage(msgspec.Struct):
@@ -32,7 +33,8 @@ def issue_page(store: Store, query: Query) -> IssuePage:
     """Issues by last seen, newest first; counting all matches only when the page is full."""
     rows = store.issues(query)
     full = query.limit is not None and len(rows) >= query.limit
-    return IssuePage(rows, store.count_issues(query) if full else len(rows))
+    total = store.count_issues(query) if full else len(rows)
+    return IssuePage(rows, total, store.issue_releases([r.id for r in rows]))
 
 
 def item_page(store: Store, query: Query) -> ItemPage:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 @cli.command()
 @filter_options
+@click.option("--new-in", metavar="RELEASE", help="Only issues first seen in this release.")
 @limit_option
 @store_option
 @json_option
@@ -44,6 +45,7 @@ def issues(query: Query, store_path: Path | None, as_json: bool) -> None:
 
     Each row: the issue id (DS-<n>, for `devsentry show`), level, title with the culprit under
     it, events, distinct users, first and last seen, and the project when several are shown.
+    `--new-in shop@2.1.0` lists the issues that release brought.
     """
     from devsentry.browse.json import issue_json
     from devsentry.browse.lists import issue_page
@@ -52,7 +54,7 @@ def issues(query: Query, store_path: Path | None, as_json: bool) -> None:
     with reading(store_path) as store:
         page = issue_page(store, query)
     if as_json:
-        print_json([issue_json(i) for i in page.rows])
+        print_json([issue_json(i, page.releases.get(i.id)) for i in page.rows])
     else:
         make_console().print(render_issues(page.rows, page.total))
 

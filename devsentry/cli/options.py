@@ -183,6 +183,22 @@ class IssueParam(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class TagParam(click.ParamType):
+    """`--tag browser.name:Chrome` as `("browser.name", "Chrome")` (the value may hold `:`)."""
+
+    name = "KEY:VALUE"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, str]:
+        if isinstance(value, tuple):
+            return value
+        key, sep, tag_value = str(value).partition(":")
+        if not sep or not key.strip():
+            self.fail(f"{value!r} is not KEY:VALUE (e.g. browser.name:Chrome)", param, ctx)
+        return key.strip(), tag_value
+
+
 def since_option(what: str = "Only what arrived") -> Callable[[F], F]:
     """`--since` as epoch seconds (`SinceParam`), its help starting with `what`."""
     return click.option(
@@ -205,12 +221,15 @@ def filter_options(func: F) -> F:
         level: str | None,
         since: float | None,
         search: str | None,
+        tags: tuple[tuple[str, str], ...],
         **kwargs: object,
     ) -> object:
         from devsentry.store.query import Query
 
         # `--type`, `--issue` and `--limit` come from other decorators, when the command has them.
-        types, issue_id, limit = (kwargs.pop(k, None) for k in ("types", "issue_id", "limit"))
+        types, issue_id, limit, new_in = (
+            kwargs.pop(k, None) for k in ("types", "issue_id", "limit", "new_in")
+        )
         kwargs["query"] = Query(
             project=project,
             release=release,
@@ -218,6 +237,8 @@ def filter_options(func: F) -> F:
             level=level.lower() if level else None,
             since=since,
             search=search,
+            tags=tags,
+            new_in=new_in if isinstance(new_in, str) else None,
             types=tuple(str(t) for t in types) if isinstance(types, tuple) else (),
             issue_id=issue_id if isinstance(issue_id, int) else None,
             limit=(limit or None) if isinstance(limit, int) else None,
@@ -236,6 +257,14 @@ def filter_options(func: F) -> F:
         since_option("Only what arrived (for issues: was last seen)"),
         click.option(
             "--search", metavar="TEXT", help="Only titles (and culprits) containing TEXT."
+        ),
+        click.option(
+            "--tag",
+            "tags",
+            type=TagParam(),
+            multiple=True,
+            help="Only events with this tag (browser.name:Chrome, user:id:42, release:1.2); "
+            "repeatable, all must match. An issue matches when its events carry it.",
         ),
     ]
     for option in reversed(options):

@@ -21,6 +21,7 @@ from devsentry.ingest.request import Refused, Request
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE, decompress
 from devsentry.protocol.dsn import Auth, AuthError, auth_from_request
 from devsentry.protocol.envelope import Envelope, EnvelopeError, EnvelopeTooLarge, parse
+from devsentry.protocol.headers import CLIENT_HINTS
 from devsentry.protocol.legacy import minidump_envelope, security_envelope, store_envelope
 from devsentry.store.faults import StoreUnavailable
 from devsentry.store.records import NewEnvelope, storable
@@ -82,6 +83,8 @@ class Pipeline:
             remote_addr=storable(request.remote_addr, 128),
             content_encoding=storable(request.content_encoding or None, 64),
             forward=forward.target(envelope, request.url, request.headers) if forward else None,
+            user_agent=storable(request.headers.get("User-Agent"), 1024),
+            client_hints=_client_hints(request),
         )
         try:
             envelope_id = await self.writer.write(record)
@@ -125,6 +128,17 @@ class Pipeline:
         else:
             return parse(data), data
         return envelope, bytes(envelope)
+
+
+def _client_hints(request: Request) -> str | None:
+    """The request's user-agent client hints (a JSON object), which Relay reads beside the
+    User-Agent header (`relay-event-normalization/src/user_agent.rs`)."""
+    hints = {
+        name: value[:1024]
+        for name in CLIENT_HINTS
+        if isinstance(value := request.headers.get(name), str) and value
+    }
+    return storable(msgspec.json.encode(hints).decode()) if hints else None
 
 
 def _client(auth: Auth | None, request: Request) -> str | None:

@@ -44,6 +44,7 @@ class Kind(NamedTuple):
     binary: bool = False  # opaque bytes, even when a content type says otherwise
     primary: int | None = None  # lower names the envelope first; None: never names one
     groups: bool = False  # grouped into issues (error and message events)
+    normalized: bool = False  # processed as Relay normalizes events (contexts, tags, …)
 
     def decoder(self) -> Callable[[Item], Any] | None:
         """What turns an item of this kind into its struct (raising msgspec's errors); None
@@ -55,8 +56,8 @@ class Kind(NamedTuple):
 KINDS: dict[str, Kind] = {
     kind.type: kind
     for kind in (
-        Kind("event", "events:Event", "error", primary=0, groups=True),
-        Kind("transaction", "traces:Transaction", "transaction", primary=1),
+        Kind("event", "events:Event", "error", primary=0, groups=True, normalized=True),
+        Kind("transaction", "traces:Transaction", "transaction", primary=1, normalized=True),
         Kind("feedback", "feedback:Feedback", "feedback", primary=2),
         Kind("user_report", "feedback:UserReport", "feedback", primary=3),
         Kind("check_in", "sessions:CheckIn", "monitor", primary=4),

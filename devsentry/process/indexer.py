@@ -25,7 +25,8 @@ from typing import Protocol
 import msgspec
 
 from devsentry.ingest.pipeline import Committed
-from devsentry.model import Model, ModelError, decode_item
+from devsentry.model import Model
+from devsentry.process.derive import process_item, sender_of
 from devsentry.process.summary import summarize
 from devsentry.protocol.envelope import Envelope, EnvelopeError, parse
 from devsentry.store.faults import StoreUnavailable
@@ -223,16 +224,21 @@ class Indexer:
         """Each item's model and stored summary; an item no stage can use is kept as invalid,
         with the reason."""
         envelope = pending.envelope
+        sender = sender_of(pending.record, envelope)
         models: list[Model | None] = []
         records: list[NewItem] = []
         for index, item in enumerate(envelope.items):
             try:
-                model = decode_item(item)
-                error = None
-            except ModelError as exc:
-                model, error = None, str(exc)
+                derived = process_item(item, sender)
+            except Exception as exc:  # a payload processing cannot take: that item's problem
+                self._once.failed(f"processing a {item.type!r} item", exc)
+                models.append(None)
+                records.append(_invalid(index, item.type, len(item.payload), "process", exc))
+                continue
+            model = derived.model
             try:
-                record = summarize(index, item, model, envelope, error)
+                record = summarize(index, item, model, envelope, derived.error)
+                record.processed = derived.processed
             except Exception as exc:  # a payload a stage cannot take: that item's problem
                 self._once.failed(f"summarizing a {item.type!r} item", exc)
                 model = None
@@ -301,5 +307,7 @@ def _from_record(row: EnvelopeRecord) -> _Pending | None:
         client=row.client,
         remote_addr=row.remote_addr,
         content_encoding=row.content_encoding,
+        user_agent=row.user_agent,
+        client_hints=row.client_hints,
     )
     return _Pending(row.id, envelope, record)

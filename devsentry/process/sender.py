@@ -11,16 +11,9 @@ from __future__ import annotations
 
 import msgspec
 
-__all__ = ["CLIENT_HINTS", "Sender"]
+from devsentry.protocol.headers import CLIENT_HINTS
 
-#: The client hint headers Relay reads (`relay-event-normalization/src/user_agent.rs`,
-#: `RawUserAgentInfo::set_ua_field_from_header`), lower-case.
-CLIENT_HINTS = (
-    "sec-ch-ua",
-    "sec-ch-ua-model",
-    "sec-ch-ua-platform",
-    "sec-ch-ua-platform-version",
-)
+__all__ = ["CLIENT_HINTS", "Sender"]
 
 
 class Sender(msgspec.Struct, frozen=True, kw_only=True):

@@ -22,6 +22,8 @@ class Query(msgspec.Struct, kw_only=True):
     types: Sequence[str] = ()
     issue_id: int | None = None
     after_id: int | None = None
+    tags: Sequence[tuple[str, str]] = ()  # every one must match (KEY, VALUE)
+    new_in: str | None = None  # issues first seen in this release
     limit: int | None = 100
 
 
@@ -58,6 +60,17 @@ def where(q: Query, table: Literal["issues", "items"]) -> tuple[str, list[Any]]:
                 sub.append(f"{column} = ?")
                 args.append(value)
         clauses.append(f"EXISTS (SELECT 1 FROM items WHERE {' AND '.join(sub)})")
+    for key, value in q.tags:
+        # Items: the event carries the tag. Issues: one of its events did (its facets count
+        # every event indexed, pruned ones too, as Sentry's tag counts do).
+        if table == "items":
+            clauses.append("id IN (SELECT item_id FROM item_tags WHERE key = ? AND value = ?)")
+        else:
+            clauses.append("id IN (SELECT issue_id FROM issue_tags WHERE key = ? AND value = ?)")
+        args += [key, value]
+    if q.new_in is not None and table == "issues":
+        clauses.append("first_release = ?")
+        args.append(q.new_in)
     if q.since is not None:
         clauses.append(f"{time_col} >= ?")
         args.append(q.since)

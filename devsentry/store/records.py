@@ -18,8 +18,12 @@ __all__ = [
     "NewEnvelope",
     "NewIssue",
     "NewItem",
+    "Processed",
+    "ProcessedRecord",
     "StoredEnvelope",
     "StoredItem",
+    "TagFacet",
+    "TagValue",
     "storable",
 ]
 
@@ -60,6 +64,15 @@ class NewItem(msgspec.Struct):
     trace_id: str | None = None
     error: str | None = None  # why the payload could not be decoded, if it could not
     issue: NewIssue | None = None
+    processed: Processed | None = None  # what the processing stage derived, for events
+
+
+class Processed(msgspec.Struct):
+    """What processing derived from one item: kept beside its raw payload, never instead."""
+
+    tags: list[tuple[str, str]] = msgspec.field(default_factory=list)
+    normalized: bytes | None = None  # the event as Sentry sees it, JSON
+    in_sentry: str | None = None  # the verdict, JSON; None: kept as it is
 
 
 class NewIssue(msgspec.Struct):
@@ -88,6 +101,8 @@ class NewEnvelope(msgspec.Struct):
     remote_addr: str | None = None
     content_encoding: str | None = None
     forward: Forward | None = None  # where to deliver a copy, when forwarding is on
+    user_agent: str | None = None  # the request's User-Agent header
+    client_hints: str | None = None  # its Sec-CH-UA* headers, a JSON object
 
 
 class Forward(msgspec.Struct):
@@ -112,6 +127,7 @@ class IssueRecord(msgspec.Struct):
     first_seen: float
     last_seen: float
     hash: str
+    first_release: str | None = None
 
     @property
     def short_id(self) -> str:
@@ -151,6 +167,8 @@ class EnvelopeRecord(msgspec.Struct):
     content_encoding: str | None
     size: int
     raw: bytes
+    user_agent: str | None = None
+    client_hints: str | None = None
 
 
 class StoredItem(msgspec.Struct):
@@ -159,6 +177,28 @@ class StoredItem(msgspec.Struct):
     id: int
     issue_id: int | None = None
     issue_count: int | None = None  # 1 means the issue is new
+    new_in: str | None = None  # a new issue's release, when earlier releases were seen
+
+
+class TagValue(msgspec.Struct):
+    value: str
+    count: int
+
+
+class TagFacet(msgspec.Struct):
+    """One tag key of an issue: how many of its events carry it, and its values, most common
+    first (as Sentry's issue page shows them)."""
+
+    key: str
+    total: int
+    values: list[TagValue]
+
+
+class ProcessedRecord(msgspec.Struct):
+    """What the processing stage kept for one item."""
+
+    normalized: bytes | None  # the event as Sentry sees it, JSON
+    in_sentry: str | None  # the verdict, JSON; None: kept as it is
 
 
 class StoredEnvelope(msgspec.Struct):
@@ -172,8 +212,9 @@ ITEM_COLUMNS = (
 )
 ISSUE_COLUMNS = (
     "id, project, title, culprit, level, type, value, platform, basis, count, users, "
-    "first_seen, last_seen, hash"
+    "first_seen, last_seen, hash, first_release"
 )
 ENVELOPE_COLUMNS = (
-    "id, received, project, event_id, transport, client, remote_addr, content_encoding, size, raw"
+    "id, received, project, event_id, transport, client, remote_addr, content_encoding, size, raw,"
+    " user_agent, client_hints"
 )

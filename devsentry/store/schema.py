@@ -134,6 +134,44 @@ ALTER TABLE rejected ADD COLUMN client TEXT;
 CREATE INDEX IF NOT EXISTS rejected_received ON rejected (received);
 CREATE INDEX IF NOT EXISTS envelopes_project ON envelopes (project);
 """,
+    # 3: the processing stage. Envelopes keep what their request said about the sender; each
+    # processed item its normalized event and Sentry's verdict; tags are kept per event (for
+    # filters) and counted per issue (facets); releases are known with when they first came.
+    """
+ALTER TABLE envelopes ADD COLUMN user_agent TEXT;
+ALTER TABLE envelopes ADD COLUMN client_hints TEXT;
+ALTER TABLE issues ADD COLUMN first_release TEXT;
+CREATE INDEX IF NOT EXISTS issues_first_release ON issues (first_release);
+CREATE TABLE IF NOT EXISTS processed (
+    item_id INTEGER PRIMARY KEY,
+    normalized BLOB,
+    in_sentry TEXT
+);
+CREATE TABLE IF NOT EXISTS item_tags (
+    item_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (item_id, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS item_tags_value ON item_tags (key, value);
+CREATE TABLE IF NOT EXISTS issue_tags (
+    issue_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    PRIMARY KEY (issue_id, key, value)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS issue_tags_value ON issue_tags (key, value);
+CREATE TABLE IF NOT EXISTS releases (
+    project TEXT NOT NULL,
+    release TEXT NOT NULL,
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    PRIMARY KEY (project, release)
+) WITHOUT ROWID;
+""",
 )
 
 #: The schema this devsentry writes.

@@ -17,6 +17,7 @@ from typing import Any
 
 import platformdirs
 
+from devsentry.store.packing import unpack
 from devsentry.store.query import Query, where
 from devsentry.store.records import (
     ENVELOPE_COLUMNS,
@@ -25,6 +26,9 @@ from devsentry.store.records import (
     EnvelopeRecord,
     IssueRecord,
     ItemRecord,
+    ProcessedRecord,
+    TagFacet,
+    TagValue,
 )
 from devsentry.store.schema import VERSION, StoreError, probe, upgrade
 
@@ -169,6 +173,54 @@ class Store:
             (envelope_id,),
         ).fetchone()
         return EnvelopeRecord(*row) if row else None
+
+    def processed(self, item_id: int) -> ProcessedRecord | None:
+        """What processing derived for an item (None: nothing kept, or indexed before
+        devsentry processed items)."""
+        row = self.db.execute(
+            "SELECT normalized, in_sentry FROM processed WHERE item_id = ?", (item_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return ProcessedRecord(unpack(row[0]) if row[0] is not None else None, row[1])
+
+    def issue_tags(
+        self, issue_id: int, key: str | None = None, top: int | None = None
+    ) -> list[TagFacet]:
+        """The issue's tag facets: each key (the most common first), its total and its values
+        with counts (the `top` most common; all when None). Counted at index time: one read of
+        the issue's rows, however many events it has."""
+        sql = "SELECT key, value, count FROM issue_tags WHERE issue_id = ?"
+        args: list[Any] = [issue_id]
+        if key is not None:
+            sql += " AND key = ?"
+            args.append(key)
+        facets: dict[str, TagFacet] = {}
+        for name, value, count in self.db.execute(sql, args):
+            facet = facets.get(name)
+            if facet is None:
+                facet = facets[name] = TagFacet(name, 0, [])
+            facet.total += count
+            facet.values.append(TagValue(value, count))
+        for facet in facets.values():
+            facet.values.sort(key=lambda v: (-v.count, v.value))
+            if top is not None:
+                del facet.values[top:]
+        return sorted(facets.values(), key=lambda f: (-f.total, f.key))
+
+    def issue_releases(self, issue_ids: list[int]) -> dict[int, list[str]]:
+        """The releases each issue occurred in, oldest first (from its `release` tag)."""
+        if not issue_ids:
+            return {}
+        rows = self.db.execute(
+            "SELECT issue_id, value FROM issue_tags WHERE key = 'release' AND issue_id IN"
+            f" ({','.join('?' * len(issue_ids))}) ORDER BY issue_id, first_seen",
+            issue_ids,
+        )
+        out: dict[int, list[str]] = {}
+        for issue_id, value in rows:
+            out.setdefault(issue_id, []).append(value)
+        return out
 
     def last_item_id(self) -> int:
         (value,) = self.db.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()

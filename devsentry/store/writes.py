@@ -14,7 +14,8 @@ from typing import Any
 
 import msgspec
 
-from devsentry.store.records import ITEM_COLUMNS, NewEnvelope, NewIssue, StoredItem
+from devsentry.store.packing import pack
+from devsentry.store.records import ITEM_COLUMNS, NewEnvelope, NewIssue, Processed, StoredItem
 from devsentry.store.store import transaction
 
 __all__ = [
@@ -34,13 +35,22 @@ _ITEM_PLACEHOLDERS = ",".join("?" * len(ITEM_COLUMNS.split(", ")))
 class _IssueUpdate:
     """One batch's events for one issue, folded into a single upsert."""
 
-    __slots__ = ("count", "first_seen", "last_seen", "latest")
+    __slots__ = (
+        "after_other_release",
+        "count",
+        "first_release",
+        "first_seen",
+        "last_seen",
+        "latest",
+    )
 
-    def __init__(self, issue: NewIssue, count: int, first_seen: float, last_seen: float):
+    def __init__(self, issue: NewIssue, seen: float, release: str | None):
         self.latest = issue
-        self.count = count
-        self.first_seen = first_seen
-        self.last_seen = last_seen
+        self.count = 1
+        self.first_seen = seen
+        self.last_seen = seen
+        self.first_release = release  # the release of its first event, if the issue is new
+        self.after_other_release = False  # this batch saw another release before it
 
     def add(self, issue: NewIssue, seen: float) -> None:
         self.latest = issue
@@ -59,7 +69,8 @@ def insert_envelopes(db: sqlite3.Connection, batch: Sequence[NewEnvelope]) -> li
     ids = list(range(last + 1, last + 1 + len(batch)))
     db.executemany(
         "INSERT INTO envelopes (id, received, project, event_id, transport, client,"
-        " remote_addr, content_encoding, size, raw) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        " remote_addr, content_encoding, size, raw, user_agent, client_hints)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
                 envelope_id,
@@ -72,6 +83,8 @@ def insert_envelopes(db: sqlite3.Connection, batch: Sequence[NewEnvelope]) -> li
                 env.content_encoding,
                 len(env.raw),
                 env.raw,
+                env.user_agent,
+                env.client_hints,
             )
             for envelope_id, env in zip(ids, batch, strict=True)
         ],
@@ -99,8 +112,9 @@ def insert_envelopes(db: sqlite3.Connection, batch: Sequence[NewEnvelope]) -> li
 def insert_items(
     db: sqlite3.Connection, batch: Sequence[tuple[int, NewEnvelope]]
 ) -> list[list[StoredItem]]:
-    """Item rows for a batch; each issue is upserted once however many events it got."""
-    db = db
+    """Item rows for a batch, with what processing derived (normalized events, verdicts,
+    tags); each issue, its users and its tag counts are upserted once however many events
+    it got, and the releases seen are noted."""
     (last_item,) = db.execute(
         "SELECT max(coalesce(max(id), 0), coalesce((SELECT value FROM meta"
         " WHERE key = 'item_hwm'), 0)) FROM items"
@@ -109,23 +123,35 @@ def insert_items(
     issue_of: list[tuple[str, str] | None] = []
     issues: dict[tuple[str, str], _IssueUpdate] = {}
     users: set[tuple[tuple[str, str], str]] = set()
+    facets = _Facets()
+    releases = _Releases()
+    derived: list[tuple[int, Processed]] = []
     for envelope_id, env in batch:
         for item in env.items:
+            item_id = last_item + len(item_rows) + 1
             key = None
             if item.issue is not None:
                 key = (env.project, item.issue.hash)
                 seen = item.timestamp or env.received
                 update = issues.get(key)
                 if update is None:
-                    issues[key] = _IssueUpdate(item.issue, 1, seen, seen)
+                    issues[key] = update = _IssueUpdate(item.issue, seen, item.release)
+                    if item.release is not None:
+                        update.after_other_release = releases.others(env.project, item.release)
                 else:
                     update.add(item.issue, seen)
                 if item.user:
                     users.add((key, item.user))
+                if item.processed is not None:
+                    facets.add(key, item.processed.tags, seen)
+            if item.release is not None:
+                releases.add(env.project, item.release, env.received)
+            if item.processed is not None:
+                derived.append((item_id, item.processed))
             issue_of.append(key)
             item_rows.append(
                 [
-                    last_item + len(item_rows) + 1,
+                    item_id,
                     envelope_id,
                     item.index,
                     item.type,
@@ -157,6 +183,16 @@ def insert_items(
             " WHERE issue_id = issues.id) WHERE id = ?",
             [(issue_id,) for issue_id in {issue_ids[key][0] for key, _ in users}],
         )
+    facets.write(db, {key: ids[0] for key, ids in issue_ids.items()})
+    new_in = {
+        key: update.first_release
+        for key, update in issues.items()
+        if issue_ids[key][1] == update.count  # the issue is new with this batch
+        and update.first_release is not None
+        and (update.after_other_release or releases.known_besides(db, key[0], update))
+    }
+    releases.write(db)
+    _write_derived(db, derived)
     # The count each event saw: the issue's final count minus the events after it.
     remaining = {key: update.count for key, update in issues.items()}
     stored: list[StoredItem] = []
@@ -167,7 +203,8 @@ def insert_items(
         issue_id, final = issue_ids[key]
         remaining[key] -= 1
         row[17] = issue_id
-        stored.append(StoredItem(row[0], issue_id, final - remaining[key]))
+        count = final - remaining[key]
+        stored.append(StoredItem(row[0], issue_id, count, new_in.get(key) if count == 1 else None))
     db.executemany(f"INSERT INTO items ({ITEM_COLUMNS}) VALUES ({_ITEM_PLACEHOLDERS})", item_rows)
     if batch:
         db.execute(
@@ -183,13 +220,100 @@ def insert_items(
     return out
 
 
+class _Facets:
+    """One batch's tag counts per issue, folded into one upsert per (issue, key, value)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[tuple[str, str], str, str], list[float]] = {}
+
+    def add(self, issue: tuple[str, str], tags: list[tuple[str, str]], seen: float) -> None:
+        for key, value in tags:
+            entry = self.counts.get((issue, key, value))
+            if entry is None:
+                self.counts[(issue, key, value)] = [1, seen, seen]
+            else:
+                entry[0] += 1
+                entry[1] = min(entry[1], seen)
+                entry[2] = max(entry[2], seen)
+
+    def write(self, db: sqlite3.Connection, issue_ids: dict[tuple[str, str], int]) -> None:
+        if not self.counts:
+            return
+        db.executemany(
+            "INSERT INTO issue_tags (issue_id, key, value, count, first_seen, last_seen)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (issue_id, key, value) DO UPDATE SET"
+            " count = count + excluded.count, first_seen = min(first_seen, excluded.first_seen),"
+            " last_seen = max(last_seen, excluded.last_seen)",
+            [
+                (issue_ids[issue], key, value, int(count), first, last)
+                for (issue, key, value), (count, first, last) in self.counts.items()
+            ],
+        )
+
+
+class _Releases:
+    """The releases one batch saw, per project, in arrival order."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str], list[float]] = {}
+
+    def add(self, project: str, release: str, received: float) -> None:
+        entry = self.seen.get((project, release))
+        if entry is None:
+            self.seen[(project, release)] = [received, received]
+        else:
+            entry[1] = max(entry[1], received)
+
+    def others(self, project: str, release: str) -> bool:
+        """Whether this batch saw another release of `project` already."""
+        return any(p == project and r != release for p, r in self.seen)
+
+    @staticmethod
+    def known_besides(db: sqlite3.Connection, project: str, update: _IssueUpdate) -> bool:
+        """Whether the store knew another release of `project` before this batch."""
+        row = db.execute(
+            "SELECT 1 FROM releases WHERE project = ? AND release != ? LIMIT 1",
+            (project, update.first_release),
+        ).fetchone()
+        return row is not None
+
+    def write(self, db: sqlite3.Connection) -> None:
+        if self.seen:
+            db.executemany(
+                "INSERT INTO releases (project, release, first_seen, last_seen)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (project, release) DO UPDATE SET"
+                " last_seen = max(last_seen, excluded.last_seen)",
+                [(p, r, first, last) for (p, r), (first, last) in self.seen.items()],
+            )
+
+
+def _write_derived(db: sqlite3.Connection, derived: list[tuple[int, Processed]]) -> None:
+    """Normalized events, verdicts and per-event tags (for `--tag`) of the batch's items."""
+    rows = [
+        (item_id, pack(p.normalized) if p.normalized is not None else None, p.in_sentry)
+        for item_id, p in derived
+        if p.normalized is not None or p.in_sentry is not None
+    ]
+    if rows:
+        db.executemany(
+            "INSERT OR REPLACE INTO processed (item_id, normalized, in_sentry) VALUES (?, ?, ?)",
+            rows,
+        )
+    tags = [(item_id, key, value) for item_id, p in derived for key, value in p.tags]
+    if tags:
+        db.executemany(
+            "INSERT OR REPLACE INTO item_tags (item_id, key, value) VALUES (?, ?, ?)", tags
+        )
+
+
 def _upsert_issue(
     db: sqlite3.Connection, key: tuple[str, str], update: _IssueUpdate
 ) -> tuple[int, int]:
     issue = update.latest
     row = db.execute(
         "INSERT INTO issues (project, hash, title, culprit, level, type, value, platform,"
-        " basis, count, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+        " basis, count, first_seen, last_seen, first_release)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT (project, hash) DO UPDATE SET count = count + excluded.count,"
         " last_seen = max(last_seen, excluded.last_seen),"
         " first_seen = min(first_seen, excluded.first_seen),"
@@ -209,6 +333,7 @@ def _upsert_issue(
             update.count,
             update.first_seen,
             update.last_seen,
+            update.first_release,
         ),
     ).fetchone()
     return int(row[0]), int(row[1])
@@ -292,6 +417,12 @@ def prune_upto(db: sqlite3.Connection, cutoff: int, limit: int | None = None) ->
         deleted = db.execute(
             f"DELETE FROM envelopes WHERE id <= ? AND id NOT IN ({_WAITING_UPSTREAM})", (upto,)
         ).rowcount
+        (last_item,) = db.execute(
+            "SELECT max(id) FROM items WHERE envelope_id <= ?", (upto,)
+        ).fetchone()
+        if last_item is not None:  # item ids grow with envelope ids: a range of each table
+            db.execute("DELETE FROM processed WHERE item_id <= ?", (last_item,))
+            db.execute("DELETE FROM item_tags WHERE item_id <= ?", (last_item,))
         db.execute("DELETE FROM items WHERE envelope_id <= ?", (upto,))
         # pending deliveries outlive retention: only settled outbox rows go with their envelope
         db.execute(
@@ -339,6 +470,9 @@ def clear(db: sqlite3.Connection) -> None:
             " max(coalesce(max(id), 0), (SELECT coalesce(max(value), 0) FROM meta"
             " WHERE key = 'item_hwm')) FROM items"
         )
-        for table in ("items", "issue_users", "issues", "envelopes", "rejected", "outbox"):
+        for table in (
+            *("items", "processed", "item_tags", "issue_users", "issue_tags", "issues"),
+            *("releases", "envelopes", "rejected", "outbox"),
+        ):
             db.execute(f"DELETE FROM {table}")
     db.execute("VACUUM")

@@ -1,0 +1,123 @@
+"""The processing stage: what Sentry derives from a committed item, kept beside the raw one.
+
+For events and transactions `process_item` does what Relay does before Sentry stores an event:
+normalizes a copy of the payload (`normalize`), derives its tags (`tags`) and says what Sentry
+would keep of it (`verdict`); the typed model every later stage reads (summary, grouping, the
+views) is decoded from that normalized copy. Other items are decoded as sent and get only a
+verdict. The raw payload is never changed: the store keeps it, and the normalized copy beside.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import msgspec
+
+from devsentry.model import Model, ModelError, decode_item, is_binary, kind_of
+from devsentry.process.normalize import normalize_event
+from devsentry.process.sender import Sender
+from devsentry.process.tags import event_tags
+from devsentry.process.verdict import InSentry, in_sentry
+from devsentry.protocol.envelope import Envelope, Item
+from devsentry.protocol.times import epoch_seconds
+from devsentry.protocol.untrusted import decode_json
+from devsentry.store.records import Processed
+
+__all__ = ["Derived", "process_item", "sender_of"]
+
+_encode = msgspec.json.Encoder().encode
+
+
+class Derived(msgspec.Struct):
+    """One item after processing: its model, why it is invalid if it is, what was derived."""
+
+    model: Model | None
+    error: str | None = None
+    processed: Processed | None = None
+
+
+class _EnvelopeRow(Protocol):
+    """An envelope as stored (`NewEnvelope` while indexing, `EnvelopeRecord` when read)."""
+
+    @property
+    def received(self) -> float: ...
+    @property
+    def remote_addr(self) -> str | None: ...
+    @property
+    def user_agent(self) -> str | None: ...
+    @property
+    def client_hints(self) -> str | None: ...
+
+
+def sender_of(record: _EnvelopeRow, envelope: Envelope) -> Sender:
+    """The sender facts processing uses, from the stored envelope row and its header."""
+    hints: dict[str, str] = {}
+    if record.client_hints:
+        try:
+            decoded = decode_json(record.client_hints)
+        except msgspec.DecodeError:
+            decoded = None
+        if isinstance(decoded, dict):
+            hints = {k: v for k, v in decoded.items() if isinstance(v, str)}
+    return Sender(
+        received=record.received,
+        remote_addr=record.remote_addr,
+        user_agent=record.user_agent,
+        client_hints=hints,
+        sent_at=epoch_seconds(envelope.header.get("sent_at")),
+    )
+
+
+def process_item(item: Item, sender: Sender) -> Derived:
+    """Decode, and for events normalize, one item; an item that cannot be read is `error`."""
+    if not kind_of(item.type).normalized:
+        return _as_sent(item, sender)
+    try:
+        data = decode_json(item.payload)
+    except msgspec.DecodeError:
+        data = None
+    if not isinstance(data, dict):  # not a JSON object: the model says what is wrong
+        return _as_sent(item, sender)
+    removed = normalize_event(data, sender)
+    tags = event_tags(data)
+    data["tags"] = [list(tag) for tag in tags]  # as Sentry's stored event has them
+    normalized = _encode(data)
+    try:
+        model = decode_item(Item(item.header, normalized, item.raw_header))
+    except ModelError:  # the payload as sent says why (normalization keeps every shape)
+        return _as_sent(item, sender)
+    verdict = in_sentry(
+        item.type, len(item.payload), data, removed=removed, received=sender.received
+    )
+    return Derived(model, None, Processed(tags, normalized, _verdict_json(verdict)))
+
+
+def _as_sent(item: Item, sender: Sender) -> Derived:
+    """An item processing does not normalize: decoded as sent, with Sentry's verdict."""
+    try:
+        model = decode_item(item)
+        error = None
+    except ModelError as exc:
+        model, error = None, str(exc)
+    payload: Any = None
+    if error is None and model is not None and not is_binary(item):
+        try:
+            payload = decode_json(item.payload)
+        except msgspec.DecodeError:
+            payload = None
+    verdict = in_sentry(
+        item.type,
+        len(item.payload),
+        payload if isinstance(payload, dict) else None,
+        invalid=error,
+        received=sender.received,
+    )
+    json = _verdict_json(verdict)
+    return Derived(model, error, Processed(in_sentry=json) if json is not None else None)
+
+
+def _verdict_json(verdict: InSentry) -> str | None:
+    """The verdict as stored; None for the common case, kept with nothing to say."""
+    if verdict.verdict == "kept" and not verdict.notes:
+        return None
+    return _encode(verdict).decode()
