@@ -86,6 +86,7 @@ def facets_json(facets: list[TagFacet]) -> list[dict[str, Any]]:
         {
             "key": f.key,
             "total": f.total,
+            "distinct": f.distinct,
             "values": [{"value": v.value, "count": v.count} for v in f.values],
         }
         for f in facets

@@ -14,6 +14,7 @@ import msgspec
 
 from devsentry.cli.app import cli
 from devsentry.cli.options import (
+    IssueParam,
     filter_options,
     json_option,
     library_errors,
@@ -169,6 +170,29 @@ def tail(query: Query, count: int | None, store_path: Path | None, as_json: bool
         # The reader went away (`| head`): stop quietly, and keep Python from complaining.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(ExitStatus.OK)
+
+
+@cli.command()
+@click.argument("issue_id", metavar="DS-n", type=IssueParam())
+@click.argument("key", required=False)
+@store_option
+@json_option
+def tags(issue_id: int, key: str | None, store_path: Path | None, as_json: bool) -> None:
+    """Show how an issue's tags are distributed: each KEY, its values, their events and share.
+
+    Counted over every event of the issue as it was indexed (pruned ones too, as Sentry's tag
+    counts are). `devsentry tags DS-4 browser.name` lists one key's values.
+    """
+    from devsentry.browse.json import facets_json
+    from devsentry.browse.tags import issue_tags
+    from devsentry.render.facets import render_tags
+
+    with reading(store_path) as store:
+        issue, facets = issue_tags(store, issue_id, key)
+    if as_json:
+        print_json({"issue": issue.short_id, "count": issue.count, "tags": facets_json(facets)})
+    else:
+        make_console().print(render_tags(issue, facets))
 
 
 @cli.command()

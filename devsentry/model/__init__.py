@@ -44,7 +44,14 @@ from devsentry.model.kinds import (
     payload_view,
     primary_rank,
 )
-from devsentry.model.logs import Log, LogContainer, TraceMetric, TraceMetricContainer
+from devsentry.model.logs import (
+    SDK_ATTRIBUTES,
+    Log,
+    LogContainer,
+    TraceMetric,
+    TraceMetricContainer,
+    app_attributes,
+)
 from devsentry.model.profiles import Profile, ProfileChunk, ProfileData, ProfileTransaction
 from devsentry.model.replays import ReplayEvent
 from devsentry.model.sessions import (
@@ -73,6 +80,7 @@ Model = Payload
 __all__ = [
     "ITEM_TYPES",
     "KINDS",
+    "SDK_ATTRIBUTES",
     "Attachment",
     "Attribute",
     "Attributes",
@@ -124,6 +132,7 @@ __all__ = [
     "TransactionInfo",
     "User",
     "UserReport",
+    "app_attributes",
     "attachment_info",
     "attribute_values",
     "category_for",

@@ -20,7 +20,36 @@ from devsentry.model.base import (
 from devsentry.protocol.levels import normalize_level, severity
 from devsentry.protocol.times import epoch_seconds
 
-__all__ = ["Log", "LogContainer", "TraceMetric", "TraceMetricContainer"]
+__all__ = [
+    "SDK_ATTRIBUTES",
+    "Log",
+    "LogContainer",
+    "TraceMetric",
+    "TraceMetricContainer",
+    "app_attributes",
+]
+
+#: Attribute prefixes an SDK puts on every record it sends (develop.sentry.dev/sdk/telemetry/
+#: logs/, "Default Attributes"; sentry-python adds `thread.*`, `logger.name` and `code.*`):
+#: they say which process sent a record, not what it is about.
+SDK_ATTRIBUTES = (
+    *("sentry.", "server.", "thread.", "logger.", "code.", "process.", "telemetry."),
+    *("os.", "device.", "browser.", "user."),
+)
+
+#: Attributes a log line shows (the rest: `devsentry show`).
+_LINE_ATTRIBUTES = 4
+
+
+def app_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
+    """The attributes the app set on a record: all but the SDK's own (`SDK_ATTRIBUTES`)."""
+    return {k: v for k, v in attrs.items() if not k.startswith(SDK_ATTRIBUTES)}
+
+
+def _attribute_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
 
 
 class Log(Payload):
@@ -58,10 +87,12 @@ class LogContainer(Payload):
         first = logs[0]
         levels = [normalize_level(log.level) for log in logs]
         body = first.body.splitlines()[0] if first.body and first.body.strip() else ""
+        own = list(app_attributes(first.attrs).items())[:_LINE_ATTRIBUTES]
+        body += "".join(f" {k}={_attribute_text(v)}" for k, v in own)
         more = f" (+{len(logs) - 1} more)" if len(logs) > 1 else ""
         return from_attributes(
             first.attrs,
-            title=f"{body}{more}" if body else plural(len(logs), "log"),
+            title=f"{body.strip()}{more}" if body.strip() else plural(len(logs), "log"),
             timestamp=first.timestamp_seconds,
             trace_id=first.trace_id,
             level=max(levels, key=severity),

@@ -1,8 +1,9 @@
 """What an issue is called and where it happened: Sentry's title and culprit.
 
 Title (`src/sentry/eventtypes/error.py`, `base.py`): `Type: first line of the value` of the main
-exception, the crash frame's function when the exception is synthetic, the message of a message
-event, the name of a transaction. Culprit (`src/sentry/event_manager.py` `get_culprit`,
+exception, the crash frame's function when the exception is synthetic (but the message, when the
+event has one: devsentry's departure, below), the message of a message event, the name of a
+transaction. Culprit (`src/sentry/event_manager.py` `get_culprit`,
 `src/sentry/culprit.py`): the event's own, else its transaction, else the crash frame as
 `module in function` (`function(file)` for JavaScript, the function alone for native code),
 else the request URL.
@@ -72,6 +73,11 @@ def title(event: Event, main: ExceptionValue | None = None) -> str:
     exceptions = event.exceptions
     main = main or (exceptions[-1] if exceptions else None)
     if main is not None:
+        if error_type(main) is None and (event.message_text or "").strip():
+            # A synthetic exception beside a message: the stack JavaScript SDKs attach to
+            # `captureMessage`. Sentry titles it by the crash frame's function (`Object.?`);
+            # devsentry by the message the app sent.
+            return _message_title(event)
         frame = named_frame(event)
         return _error_title(main, frame.function if frame else None)
     return _message_title(event)

@@ -152,13 +152,17 @@ def _code(frame: Frame, platform: str | None) -> Text | None:
 
 
 def issue_line(meta: ItemMeta) -> Text | None:
-    """`new issue DS-7` or `DS-7 seen 12 times`, then the command that shows it in full."""
+    """`new issue DS-7` (`· new in shop@2.1.0` when an earlier release never had it) or
+    `DS-7 seen 12 times`, then the command that shows it in full."""
     if meta.issue_id is None:
         return None
     short = short_id(meta.issue_id)
     count = meta.issue_count
     if count == 1:
         line = Text.assemble((f"new issue {short}", "bold yellow"))
+        if meta.new_in:
+            line.append(" · new in ", "yellow")
+            line.append_text(safe(meta.new_in, "bold yellow", single_line=True, limit=80))
     else:
         line = Text.assemble((short, "bold"), f" seen {count:,} times" if count else "")
     line.append(f"   devsentry show {short}", "dim")

@@ -35,6 +35,7 @@ from devsentry.model import (
     TraceMetricContainer,
     Transaction,
     UserReport,
+    app_attributes,
     attachment_info,
 )
 from devsentry.protocol.envelope import Item
@@ -88,8 +89,6 @@ log = logging.getLogger(__name__)
 _ATTRIBUTES = 4  # attributes shown on a log or metric line
 _METRICS = 20  # metric lines per container
 _LOGS = 20  # log lines per container (the rest: `devsentry show`)
-#: Attributes every record of a process carries: on each line they would only be noise.
-_COMMON = ("sentry.", "process.", "telemetry.", "user.", "code.", "os.", "device.", "server.")
 # -- logs and metrics: one line per record -------------------------------------------------
 
 
@@ -103,7 +102,7 @@ def _attribute_text(value: Any) -> str:
 
 def shown_attributes(attrs: Mapping[str, Any], n: int = _ATTRIBUTES) -> Text:
     """A few ` key=value` pairs that say what this record is about, `+N` for the rest."""
-    pairs = [(k, v) for k, v in attrs.items() if not k.startswith(_COMMON)]
+    pairs = list(app_attributes(dict(attrs)).items())
     out = Text()
     for key, value in pairs[:n]:
         out.append(" ")

@@ -78,6 +78,7 @@ class ItemMeta(msgspec.Struct, kw_only=True):
     culprit: str | None = None
     issue_id: int | None = None
     issue_count: int | None = None  # 1: this event opened the issue
+    new_in: str | None = None  # a new issue's release, when the project had others before
 
     @property
     def when(self) -> float:

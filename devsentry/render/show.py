@@ -22,6 +22,7 @@ from devsentry.model import (
     LogContainer,
     SpanContainer,
     Transaction,
+    app_attributes,
     is_binary,
     payload_view,
 )
@@ -29,6 +30,7 @@ from devsentry.protocol.envelope import Item
 from devsentry.protocol.times import rfc3339
 from devsentry.render.context import event_context
 from devsentry.render.exceptions import render_event_body
+from devsentry.render.facets import facet_rows
 from devsentry.render.forwarding import forward_text
 from devsentry.render.items import render_item
 from devsentry.render.layout import (
@@ -38,6 +40,7 @@ from devsentry.render.layout import (
     bounded,
     clock,
     join,
+    pairs_table,
     plural,
     scalar,
     section,
@@ -46,6 +49,7 @@ from devsentry.render.layout import (
 from devsentry.render.levels import level_text
 from devsentry.render.lists import Col, ListTable, ago
 from devsentry.render.text import clean, safe, safe_json
+from devsentry.render.verdict import verdict_rows
 from devsentry.render.waterfall import WaterfallView, container_waterfall, transaction_waterfall
 
 __all__ = ["render_detail", "render_saved"]
@@ -64,6 +68,7 @@ def render_detail(detail: Detail, *, full: bool = False, now: float | None = Non
         parts.append(Text.assemble((label, "bold red"), safe(meta.error or "", "red")))
         if item is not None:
             parts += section(f"Payload as sent ({size(len(item.payload))})", _raw(item, full))
+            parts += section("In Sentry", *verdict_rows(detail.in_sentry, full))
         return Group(*parts)
 
     def guarded(renderables: list[RenderableType]) -> list[RenderableType]:
@@ -87,6 +92,11 @@ def render_detail(detail: Detail, *, full: bool = False, now: float | None = Non
         parts += guarded(render_event_body(model, full))
     if isinstance(model, Event):
         parts += guarded(event_context(model, full))
+    if detail.issue is not None and detail.facets:
+        title = f"Tags of {detail.issue.short_id} ({plural(detail.issue.count, 'event')})"
+        hint = Text(f"devsentry tags {detail.issue.short_id} [KEY] shows every value", "dim")
+        parts += guarded(section(title, facet_rows(detail.facets), hint))
+    parts += guarded(section("In Sentry", *verdict_rows(detail.in_sentry, full)))
     if detail.attachments:
         parts += guarded(section("Attachments", *_attachments(detail)))
     return Group(*parts)
@@ -171,6 +181,19 @@ def _heading(detail: Detail, now: float) -> RenderableType:
                 style="",
             )
         )
+        if issue.first_release:
+            releases = detail.releases
+            lines.append(
+                join(
+                    [
+                        Text.assemble(
+                            "first seen in ", safe(issue.first_release, single_line=True)
+                        ),
+                        f"in {plural(len(releases), 'release')}" if len(releases) > 1 else None,
+                    ],
+                    style="",
+                )
+            )
         if issue.count > 1:
             which = "the latest" if detail.latest else "one"
             lines.append(
@@ -219,34 +242,59 @@ LOG_ROWS = 1000
 
 
 def _logs(container: LogContainer, full: bool) -> list[RenderableType]:
-    """Every record: time, level, body, and its own attributes (all of them with --full)."""
+    """Every record: time, level, body and the attributes the app set; the SDK's own
+    attributes that differ between records dim beside them, those all share once below."""
     columns = [
         Col(header="TIME", style="dim"),
         Col(header="LEVEL"),
         Col(header="BODY", flex=True),
-        Col(header="ATTRIBUTES", style="dim", max_width=60 if full else 40, drop=1),
+        Col(header="ATTRIBUTES", max_width=60 if full else 40, drop=1),
     ]
-    rows = []
     logs = container.logs
-    for log in bounded(logs, LOG_ROWS, full=full, keep="oldest"):
+    shown = bounded(logs, LOG_ROWS, full=full, keep="oldest")
+    shared = _shared_sdk_attributes([log.attrs for log in shown])
+    rows = []
+    for log in shown:
         attrs = log.attrs
-        if not full:
-            attrs = {k: v for k, v in attrs.items() if not k.startswith(_COMMON)}
+        own = app_attributes(attrs)
+        sdk = {k: v for k, v in attrs.items() if k not in own and k not in shared}
+        text = safe(" ".join(f"{k}={scalar(v)}" for k, v in own.items()), single_line=True)
+        if sdk:
+            text.append(" " if own else "")
+            text.append_text(
+                safe(" ".join(f"{k}={scalar(v)}" for k, v in sdk.items()), "dim", single_line=True)
+            )
         rows.append(
             [
                 Text(clock(log.timestamp_seconds, millis=True)),
                 level_text((log.level or "info").lower()),
                 safe(log.body or "", single_line=True, limit=None if full else 500),
-                safe(" ".join(f"{k}={scalar(v)}" for k, v in attrs.items()), single_line=True),
+                text,
             ]
         )
     out: list[RenderableType] = [ListTable(columns, rows)]
     if len(logs) > len(rows):
         out.append(Text(f"… {len(logs) - len(rows):,} more log records (--full shows them)", "dim"))
+    if shared:
+        label = "SDK attributes of every record" if len(rows) > 1 else "SDK attributes"
+        out += section(label, pairs_table(shared.items(), full))
     return out
 
 
-_COMMON = ("sentry.", "process.", "telemetry.", "server.", "os.", "device.")
+def _shared_sdk_attributes(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The SDK's attributes with one value in every record (`sentry.sdk.name`, …)."""
+    if not records:
+        return {}
+    first = records[0]
+    own = app_attributes(first)
+    return {
+        k: v
+        for k, v in first.items()
+        if k not in own and all(r.get(k, _MISSING) == v for r in records[1:])
+    }
+
+
+_MISSING = object()
 
 
 def _attachments(detail: Detail) -> list[RenderableType]:

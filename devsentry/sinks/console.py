@@ -26,12 +26,16 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from rich.console import Console, RenderableType
+import msgspec
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.text import Text
 
 from devsentry.process.indexer import Captured
+from devsentry.process.verdict import InSentry
 from devsentry.render.items import ItemMeta, render_item
 from devsentry.render.text import clean
+from devsentry.render.verdict import verdict_line
 from devsentry.tasks import supervise
 
 __all__ = ["ConsoleSink", "item_meta"]
@@ -43,7 +47,7 @@ def item_meta(captured: Captured, index: int) -> ItemMeta:
     """The stored facts about the `index`-th item of a capture, as the views read them."""
     record = captured.records[index]
     stored = captured.stored.items[index] if index < len(captured.stored.items) else None
-    return ItemMeta.of(
+    meta = ItemMeta.of(
         record,
         project=captured.project,
         received=captured.received,
@@ -51,6 +55,19 @@ def item_meta(captured: Captured, index: int) -> ItemMeta:
         issue_id=stored.issue_id if stored is not None else None,
         issue_count=stored.issue_count if stored is not None else None,
     )
+    meta.new_in = stored.new_in if stored is not None else None
+    return meta
+
+
+def _verdict(captured: Captured, index: int) -> InSentry | None:
+    """What Sentry would do with the item, when processing said anything."""
+    processed = captured.records[index].processed if index < len(captured.records) else None
+    if processed is None or processed.in_sentry is None:
+        return None
+    try:
+        return msgspec.json.decode(processed.in_sentry, type=InSentry)
+    except msgspec.DecodeError:
+        return None
 
 
 def render_captured(captured: Captured, only: Sequence[int] | None = None) -> list[RenderableType]:
@@ -62,7 +79,9 @@ def render_captured(captured: Captured, only: Sequence[int] | None = None) -> li
             continue
         meta = item_meta(captured, index)
         model = captured.models[index] if index < len(captured.models) else None
-        views.append(render_item(item, model, meta))
+        view = render_item(item, model, meta)
+        line = verdict_line(_verdict(captured, index))
+        views.append(view if line is None else Group(view, Padding(line, (0, 0, 0, 2))))
     return views
 
 

@@ -190,8 +190,9 @@ class TagFacet(msgspec.Struct):
     first (as Sentry's issue page shows them)."""
 
     key: str
-    total: int
-    values: list[TagValue]
+    total: int  # events with this key
+    values: list[TagValue]  # the most common (all, unless cut to a top few)
+    distinct: int = 0  # values in all
 
 
 class ProcessedRecord(msgspec.Struct):

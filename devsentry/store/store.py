@@ -203,6 +203,7 @@ class Store:
             facet.total += count
             facet.values.append(TagValue(value, count))
         for facet in facets.values():
+            facet.distinct = len(facet.values)
             facet.values.sort(key=lambda v: (-v.count, v.value))
             if top is not None:
                 del facet.values[top:]
