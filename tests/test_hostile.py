@@ -253,6 +253,12 @@ def views_of(server: LocalServer, envelope_id: int) -> None:
         for extra in ([], ["--json"], ["--full"]):
             result = runner.invoke(cli, ["show", f"#{record.id}", "--store", store, *extra])
             assert result.exit_code == 0, (result.output, result.exception)
+        if record.issue_id is not None:  # the issue's tag facets, counted from hostile tags
+            for extra in ([], ["--json"]):
+                result = runner.invoke(
+                    cli, ["tags", f"DS-{record.issue_id}", "--store", store, *extra]
+                )
+                assert result.exit_code == 0, (result.output, result.exception)
     for command in (
         ["events", "--json", "--limit", "5"],
         ["events", "--limit", "5"],
