@@ -4,6 +4,7 @@ transaction), a newer one is refused untouched, and files that are no store are 
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -60,6 +61,14 @@ def test_a_store_from_0_1_0_dev0_opens_with_everything_in_it(v1: Path) -> None:
     result = CliRunner().invoke(cli, ["issues", "--store", str(v1), "--json"])
     assert result.exit_code == 0, result.output
     assert "PaymentError" in result.output
+    # Its events were indexed before devsentry processed them: `show` derives the normalized
+    # event and its tags when asked; the issue has no facets (nothing counted them).
+    shown = CliRunner().invoke(cli, ["show", issues[0].short_id, "--store", str(v1), "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert data["normalized"]["event_id"] == data["payload"]["event_id"]
+    assert ["release", data["payload"]["release"]] in data["tags"]
+    assert data["issue"]["tags"] == [] and data["issue"]["first_release"] is None
 
 
 def test_migrations_run_in_one_transaction(v1: Path, monkeypatch: pytest.MonkeyPatch) -> None:

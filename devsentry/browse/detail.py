@@ -159,7 +159,7 @@ def _read_payload(store: Store, detail: Detail, row: EnvelopeRecord, envelope: E
     item = detail.item
     processed = store.processed(detail.record.id)
     if processed is None and kind_of(item.type).normalized:
-        derived = process_item(item, sender_of(row, envelope))
+        derived = process_item(item, sender_of(row, envelope), envelope.event_id)
         detail.model, detail.error = derived.model, derived.error
         if derived.processed is not None:
             detail.tags = derived.processed.tags

@@ -68,8 +68,9 @@ def sender_of(record: _EnvelopeRow, envelope: Envelope) -> Sender:
     )
 
 
-def process_item(item: Item, sender: Sender) -> Derived:
-    """Decode, and for events normalize, one item; an item that cannot be read is `error`."""
+def process_item(item: Item, sender: Sender, event_id: str | None = None) -> Derived:
+    """Decode, and for events normalize, one item; an item that cannot be read is `error`.
+    `event_id` is the envelope header's, which Relay gives the event it carries."""
     if not kind_of(item.type).normalized:
         return _as_sent(item, sender)
     try:
@@ -78,6 +79,8 @@ def process_item(item: Item, sender: Sender) -> Derived:
         data = None
     if not isinstance(data, dict):  # not a JSON object: the model says what is wrong
         return _as_sent(item, sender)
+    if event_id is not None:
+        data["event_id"] = event_id
     removed = normalize_event(data, sender)
     tags = event_tags(data)
     data["tags"] = [list(tag) for tag in tags]  # as Sentry's stored event has them

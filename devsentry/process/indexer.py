@@ -229,7 +229,7 @@ class Indexer:
         records: list[NewItem] = []
         for index, item in enumerate(envelope.items):
             try:
-                derived = process_item(item, sender)
+                derived = process_item(item, sender, envelope.event_id)
             except Exception as exc:  # a payload processing cannot take: that item's problem
                 self._once.failed(f"processing a {item.type!r} item", exc)
                 models.append(None)
