@@ -33,6 +33,10 @@ def epoch_seconds(value: object) -> float | None:
         except OverflowError:  # an integer beyond a double's range
             return None
     elif isinstance(value, str):
+        if value[4:5] == "-":  # a date first: no float looks like one, and raising costs
+            parsed = _parse_rfc3339(value)
+            if parsed is not None:
+                return parsed
         try:
             seconds = float(value)
         except ValueError:
