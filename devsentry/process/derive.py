@@ -90,7 +90,12 @@ def process_item(item: Item, sender: Sender, event_id: str | None = None) -> Der
     except ModelError:  # the payload as sent says why (normalization keeps every shape)
         return _as_sent(item, sender)
     verdict = in_sentry(
-        item.type, len(item.payload), data, removed=removed, received=sender.received
+        item.type,
+        len(item.payload),
+        data,
+        removed=removed,
+        received=sender.received,
+        sent_at=sender.sent_at,
     )
     return Derived(model, None, Processed(tags, normalized, _verdict_json(verdict)))
 
@@ -114,9 +119,17 @@ def _as_sent(item: Item, sender: Sender) -> Derived:
         payload if isinstance(payload, dict) else None,
         invalid=error,
         received=sender.received,
+        item_count=_item_count(item),
+        sent_at=sender.sent_at,
     )
     json = _verdict_json(verdict)
     return Derived(model, error, Processed(in_sentry=json) if json is not None else None)
+
+
+def _item_count(item: Item) -> int | None:
+    """A container's `item_count` header (logs, spans, metrics), when it is a count."""
+    count = item.header.get("item_count")
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
 def _verdict_json(verdict: InSentry) -> str | None:

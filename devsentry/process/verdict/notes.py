@@ -39,10 +39,12 @@ class Notes:
     """The notes of one item as they are found: whole-item notes always kept, the others up to
     the bound, the rest counted with the path prefix and action they share."""
 
-    __slots__ = ("_kept", "_more", "_more_action", "_more_prefix", "dropped")
+    __slots__ = ("_kept", "_more", "_more_action", "_more_prefix", "_seen", "dropped")
 
     def __init__(self) -> None:
         self._kept: list[Note] = []
+        self._seen: set[tuple[str, Action]] = set()  # normalization and the rules here may
+        # both find one thing (a transaction Relay rejects): it is said once
         self._more = 0
         self._more_action: Action | None = None
         self._more_prefix: list[str] = []
@@ -50,6 +52,9 @@ class Notes:
 
     def add(self, path: str, action: Action, reason: str) -> None:
         """Note that Sentry would do `action` at `path`, because of `reason`."""
+        if (path, action) in self._seen:
+            return
+        self._seen.add((path, action))
         if not path:
             self.dropped = self.dropped or action == "dropped"
             self._kept.append(Note(path, action, reason))
