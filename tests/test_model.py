@@ -19,6 +19,7 @@ from devsentry.model import (
     ExceptionValue,
     Feedback,
     LogContainer,
+    LogEntry,
     ModelError,
     Profile,
     ProfileChunk,
@@ -1211,3 +1212,11 @@ def test_timestamp_strings_match_datetime() -> None:
     now = dt.datetime(2026, 11, 24, 19, 37, 41, 819245, tzinfo=dt.UTC)
     text = now.replace(tzinfo=None).isoformat() + "Z"
     assert epoch_seconds(text) == now.timestamp()
+
+
+def test_a_hostile_message_template_cannot_allocate_gigabytes() -> None:
+    """`%999999999s` would make Python's `%` build a gigabyte string: the template stays."""
+    entry = LogEntry(message="%999999999s of %s", params=["a", "b"])
+    assert entry.text == "%999999999s of %s"
+    assert LogEntry(message="%s of %d", params=["a", 3]).text == "a of 3"
+    assert LogEntry(message="{user} paid {0}", params={"user": "ada", "0": 5}).text == "ada paid 5"

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from devsentry.process.normalize import normalize_event
 from devsentry.process.normalize.fields import MAX_NOTES
-from devsentry.process.normalize.logentry import format_message
 from devsentry.process.normalize.user_agent import browser_from_client_hints
 from devsentry.process.sender import Sender
 from devsentry.process.verdict import Note
 from devsentry.protocol import parse
+from devsentry.protocol.messages import format_message
 from devsentry.protocol.times import epoch_seconds
 from tests.conftest import FIXTURES
 

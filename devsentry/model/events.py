@@ -32,6 +32,7 @@ from devsentry.model.base import (
     unwrap,
 )
 from devsentry.protocol.levels import event_level
+from devsentry.protocol.messages import format_message
 from devsentry.protocol.times import epoch_seconds
 
 __all__ = [
@@ -169,16 +170,13 @@ class LogEntry(Payload):
 
     @property
     def text(self) -> str | None:
-        """`formatted`, else `message` with `%`-style params applied where they fit."""
+        """`formatted`, else `message` with its params applied where they fit (bounded: a
+        hostile template cannot make it allocate gigabytes)."""
         if self.formatted:
             return self.formatted
         if not self.message or not self.params:
             return self.message
-        args = self.params if isinstance(self.params, dict) else tuple(self.params)
-        try:
-            return self.message % args
-        except (TypeError, ValueError, KeyError):
-            return self.message
+        return format_message(self.message, self.params) or self.message
 
 
 class Geo(Payload):

@@ -8,6 +8,7 @@ as invalid JSON.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -15,7 +16,7 @@ import msgspec
 
 from devsentry.protocol.limits import MAX_JSON_DEPTH
 
-__all__ = ["decode_json", "too_deep"]
+__all__ = ["decode_json", "lenient_str", "too_deep"]
 
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
@@ -46,3 +47,24 @@ def decode_json(data: bytes | str) -> Any:
         return msgspec.json.decode(raw)
     except RecursionError:
         raise msgspec.DecodeError("JSON nested too deeply to decode") from None
+
+
+def lenient_str(value: object) -> str | None:
+    """A string, number or boolean as the text Relay's `LenientString` makes of it; None for
+    anything else (null, objects, arrays, non-finite numbers)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, int):
+        try:
+            return str(value)
+        except ValueError:  # beyond Python's digit limit for int-to-text
+            return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        if value.is_integer() and abs(value) < 2**53:
+            return str(int(value))  # Rust prints 42.0 as "42"
+        return repr(value)
+    return None

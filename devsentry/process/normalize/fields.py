@@ -9,10 +9,10 @@ its tests in `protocol/tags.rs` show `true` becoming `"True"`).
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from devsentry.process.verdict import Note
+from devsentry.protocol.untrusted import lenient_str
 
 __all__ = [
     "Notes",
@@ -41,27 +41,6 @@ def as_list(value: object) -> list[Any] | None:
 def as_str(value: object) -> str | None:
     """`value` when it is a JSON string."""
     return value if isinstance(value, str) else None
-
-
-def lenient_str(value: object) -> str | None:
-    """A string, number or boolean as the text Relay's `LenientString` makes of it; None for
-    anything else (null, objects, arrays, non-finite numbers)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, int):
-        try:
-            return str(value)
-        except ValueError:  # beyond Python's digit limit for int-to-text
-            return None
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        if value.is_integer() and abs(value) < 2**53:
-            return str(int(value))  # Rust prints 42.0 as "42"
-        return repr(value)
-    return None
 
 
 def brief(value: object) -> str:
