@@ -1,22 +1,26 @@
 """Shared test helpers: real servers on port 0, real SDKs in subprocesses; waiting is
-`devsentry.testing.wait_until`, the helper the fixture uses too."""
+`devsentry.testing.wait_until`, the helper the fixture uses too. The shop's browser, FastAPI
+and Express apps are started by `tests/sdk_apps.py`."""
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from devsentry.cli import cli
 from devsentry.testing import LocalServer, wait_until
 from devsentry.testing.plugin import DevSentry
+from tests.sdk_apps import APPS, NODE_DIR, Browser, clean_env, open_browser
 
 TESTS = Path(__file__).parent
-APPS = TESTS / "apps"
-NODE_DIR = TESTS / "node"
 FIXTURES = TESTS.parent / "fixtures"
 
 
@@ -26,15 +30,21 @@ def server(devsentry: DevSentry) -> LocalServer:
     return devsentry
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment for an app under test: no Sentry or proxy settings leak in."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SENTRY_", "DEVSENTRY_")) and "proxy" not in k.lower()
-    }
-    env.update(extra)
-    return env
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """The shop's page (bundled once) in one headless Chromium for the whole session:
+    `browser.run(devsentry.dsn, "error", release=…, user={"id": …}, tags={…})`."""
+    with open_browser() as chromium:
+        yield chromium
+
+
+def devsentry_json(server: LocalServer, *args: str) -> Any:
+    """What `devsentry <args> --json --store <server's store>` prints, parsed: e.g.
+    `devsentry_json(devsentry, "issues")`, `devsentry_json(devsentry, "show", "DS-1")`."""
+    command = [*args, "--json", "--store", str(server.store_path)]
+    result = CliRunner().invoke(cli, command, catch_exceptions=False)
+    assert result.exit_code == 0, f"devsentry {' '.join(command)}: {result.output}"
+    return json.loads(result.stdout)
 
 
 def run_python_app(name: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -81,6 +91,7 @@ __all__ = [
     "FIXTURES",
     "NODE_DIR",
     "clean_env",
+    "devsentry_json",
     "run_node_app",
     "run_python_app",
     "wait_until",
