@@ -24,6 +24,20 @@ TESTS = Path(__file__).parent
 FIXTURES = TESTS.parent / "fixtures"
 
 
+def demo_fixtures(sdk: str = "*") -> list[Path]:
+    """The fixture files recorded from the demo shop of `scripts/fixture_apps/` (release
+    `demo@1.2.3`, one user), of one SDK or all: the corpus whose contents the view tests
+    count on. The browser, FastAPI and Express recordings come from the test suite's own shop
+    apps and are left out."""
+    manifest = json.loads((FIXTURES / "manifest.json").read_text())["fixtures"]
+    demo = {e["file"] for e in manifest if e["program"].startswith("scripts/fixture_apps/")}
+    return [
+        p
+        for p in sorted(FIXTURES.glob(f"{sdk}/*.envelope"))
+        if p.relative_to(FIXTURES).as_posix() in demo
+    ]
+
+
 @pytest.fixture
 def server(devsentry: DevSentry) -> LocalServer:
     """The pytest plugin's `devsentry` fixture (a `LocalServer`), under the older name."""
@@ -91,6 +105,7 @@ __all__ = [
     "FIXTURES",
     "NODE_DIR",
     "clean_env",
+    "demo_fixtures",
     "devsentry_json",
     "run_node_app",
     "run_python_app",
