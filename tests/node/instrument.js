@@ -1,7 +1,8 @@
 'use strict';
-// Sentry.init for the Express app, loaded before it with `node --require ./instrument.js`
-// as Sentry's Express guide says (https://docs.sentry.io/platforms/javascript/guides/express/):
-// the SDK must be set up before express is required so that it can instrument it.
+// Sentry.init for the Express app, loaded before it with `node --import ./instrument.js` as
+// Sentry's Express guide says (https://docs.sentry.io/platforms/javascript/guides/express/):
+// the SDK must be set up before express is loaded so that it can instrument it. (@sentry/node
+// 11 warns that `--require` is no longer supported and asks for `--import`.)
 const Sentry = require('@sentry/node');
 
 Sentry.init({
