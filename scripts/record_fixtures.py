@@ -3,11 +3,14 @@
 
 Usage::
 
-    python scripts/record_fixtures.py [--only python|node] [--keep-going]
+    python scripts/record_fixtures.py [--only python|node|browser] [--scenario SDK/NAME ...]
 
 The script starts a small capture server on 127.0.0.1 (an ephemeral port) that answers like
 Sentry's Relay, then runs every scenario program under `scripts/fixture_apps/` as a
-subprocess with `SENTRY_DSN` (or `SENTRY_SPOTLIGHT`) pointing at it. Each POST the SDK makes
+subprocess with `SENTRY_DSN` (or `SENTRY_SPOTLIGHT`) pointing at it. The app scenarios drive
+the shop apps of the test suite instead, with the launchers of `tests/sdk_apps.py`: the
+browser page in headless Chromium (@sentry/browser), the FastAPI app under uvicorn and the
+Express app (@sentry/node), given requests with a Firefox User-Agent. Each POST the SDK makes
 is kept exactly as received:
 
 * `fixtures/<sdk>/<scenario>[-N].envelope` is the decompressed body, i.e. the plain envelope
@@ -19,23 +22,30 @@ is kept exactly as received:
 
 Nothing is synthesised: the bytes come from the real `sentry-sdk` package of this virtualenv
 and the real `@sentry/node` package pinned in `scripts/fixture_apps/node/package.json`
-(installed with `npm install` on first use). Each scenario declares the item types it must
-produce; the script exits non-zero when one does not.
+(installed with `npm install` on first use); the app scenarios use the packages pinned in
+`tests/node/package.json` (`scripts/test` installs them, and Chromium). Each scenario declares
+the item types it must produce; the script exits non-zero when one does not.
+
+`--only` records one SDK and replaces all of its files; `--scenario` (repeatable; `NAME` or
+`SDK/NAME`) records just those scenarios and leaves every other file and manifest entry alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import importlib.metadata
 import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devsentry.protocol import decompress, normalize_encoding, parse  # noqa: E402
+from tests import sdk_apps  # noqa: E402
 
 APPS = ROOT / "scripts" / "fixture_apps"
 FIXTURES = ROOT / "fixtures"
@@ -61,6 +72,17 @@ NODE_SDK_VERSION = "11.12.0"
 SCENARIO_TIMEOUT = 60.0  # seconds, per program
 GRACE_PERIOD = 0.3  # seconds to wait for stragglers after a program exits
 
+#: The client hints a browser may send (Chromium sends the first three by default; Relay reads
+#: sec-ch-ua, -model, -platform and -platform-version: `relay-event-normalization`'s
+#: `user_agent.rs`). Each is a `sec_ch_ua…` field of the manifest's `request`.
+CLIENT_HINT_HEADERS = (
+    "Sec-CH-UA",
+    "Sec-CH-UA-Mobile",
+    "Sec-CH-UA-Platform",
+    "Sec-CH-UA-Model",
+    "Sec-CH-UA-Platform-Version",
+)
+
 #: Headers kept from each request (the manifest shows the interesting ones).
 CAPTURED_HEADERS = (
     "Content-Encoding",
@@ -69,17 +91,49 @@ CAPTURED_HEADERS = (
     "Content-Length",
     "User-Agent",
     "X-Sentry-Auth",
+    *CLIENT_HINT_HEADERS,
 )
+
+#: What Relay answers cross-origin requests with (`relay-server/src/middlewares/cors.rs`):
+#: without it a browser's fetch transport sees every send fail, though the body arrived.
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": (
+        "x-sentry-auth, x-requested-with, x-forwarded-for, origin, referer, accept, "
+        "content-type, authentication, authorization, content-encoding, transfer-encoding, "
+        "baggage, sentry-trace"
+    ),
+    "Access-Control-Expose-Headers": "x-sentry-error, x-sentry-rate-limits, retry-after",
+}
 
 #: File suffix for a body kept as sent, by normalised Content-Encoding.
 COMPRESSED_SUFFIX = {"br": ".br", "gzip": ".gz", "deflate": ".zz", "zstd": ".zst"}
 
-SDK_NAMES = {"python": "sentry.python", "node": "sentry.javascript.node"}
+SDK_NAMES = {
+    "browser": "sentry.javascript.browser",
+    "node": "sentry.javascript.node",
+    "python": "sentry.python",
+}
+
+#: The source of each app of `tests/sdk_apps.py` an app scenario drives.
+APP_PROGRAMS = {
+    "browser": ROOT / "tests" / "browser" / "app.js",
+    "fastapi": ROOT / "tests" / "apps" / "fastapi_app.py",
+    "express": ROOT / "tests" / "node" / "express.js",
+}
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One program under `scripts/fixture_apps/<sdk>/` and what it must produce."""
+    """One program under `scripts/fixture_apps/<sdk>/`, or one run of a shop app of the test
+    suite (`app`), and what it must produce.
+
+    An app scenario runs `steps`: for the browser, the page's scenarios (a key of
+    `sdk_apps.BROWSER_SCENARIOS`, each in a fresh page); for a server app, the paths it GETs,
+    with Firefox's User-Agent. `release` and `user` (`id:email`) configure the SDK and say
+    who made the requests.
+    """
 
     sdk: str
     name: str
@@ -87,11 +141,22 @@ class Scenario:
     expect: tuple[str, ...]
     spotlight: bool = False
     min_requests: int = 1
+    app: str | None = None
+    steps: tuple[str, ...] = ()
+    release: str | None = None
+    user: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
 
     @property
     def program(self) -> Path:
+        if self.app is not None:
+            return APP_PROGRAMS[self.app]
         suffix = ".py" if self.sdk == "python" else ".js"
         return APPS / self.sdk / f"{self.name}{suffix}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.sdk}/{self.name}"
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -191,6 +256,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         "sentry_sdk.metrics.count/gauge/distribution, batched into a `trace_metric` container.",
         ("trace_metric",),
     ),
+    Scenario(
+        "python",
+        "fastapi",
+        "The shop's FastAPI app under uvicorn (traces_sample_rate=1.0, enable_logs=True, "
+        "send_default_pii=True), sent GET /checkout (raises PaymentDeclined from a "
+        "ConnectionResetError), /inventory (logging.warning and logging.error) and /refresh "
+        "(capture_message) with a Firefox User-Agent and X-Shop-User u-1: events with "
+        "request headers, transactions, then the logs and sessions flushed at shutdown.",
+        ("event", "transaction", "log"),
+        min_requests=4,
+        app="fastapi",
+        steps=("/checkout", "/inventory", "/refresh"),
+        release="shop@2.0.0",
+        user="u-1:alice@example.com",
+    ),
     # -- @sentry/node ------------------------------------------------------------------
     Scenario(
         "node",
@@ -257,6 +337,63 @@ SCENARIOS: tuple[Scenario, ...] = (
         ("event",),
         spotlight=True,
     ),
+    Scenario(
+        "node",
+        "express",
+        "The shop's Express 5 app (Sentry.init in instrument.js, loaded with --import; "
+        "Sentry.setupExpressErrorHandler), sent GET /checkout (throws PaymentDeclined with an "
+        "ECONNRESET cause) and /refresh (Sentry.captureMessage, which attaches a synthetic "
+        "stack trace) with a Firefox User-Agent and X-Shop-User u-1: events with request "
+        "headers, span v2 containers, and the sessions flushed on SIGTERM.",
+        ("event", "span"),
+        min_requests=3,
+        app="express",
+        steps=("/checkout", "/refresh"),
+        release="shop-node@2.0.0",
+        user="u-1:alice@example.com",
+    ),
+    # -- @sentry/browser in headless Chromium --------------------------------------------
+    Scenario(
+        "browser",
+        "error",
+        "The shop's page (@sentry/browser bundled by esbuild) in headless Chromium: a click "
+        "listener captures a PaymentDeclined with captureException; user u-1, tag plan=pro, "
+        "release shop@2.0.0. The fetch transport's text/plain POSTs carry Chromium's "
+        "User-Agent and client hints; the page's session goes first and is updated after.",
+        ("event", "session"),
+        min_requests=2,
+        app="browser",
+        steps=("error",),
+        release="shop@2.0.0",
+        user="u-1:alice@example.com",
+        tags=(("plan", "pro"),),
+    ),
+    Scenario(
+        "browser",
+        "throw",
+        "The shop's page in headless Chromium: an `onclick` handler throws a TypeError that "
+        "reaches window.onerror (mechanism auto.browser.global_handlers.onerror, unhandled); "
+        "user u-2, release shop@2.0.0.",
+        ("event", "session"),
+        min_requests=2,
+        app="browser",
+        steps=("throw",),
+        release="shop@2.0.0",
+        user="u-2:bob@example.com",
+    ),
+    Scenario(
+        "browser",
+        "message",
+        'The shop\'s page in headless Chromium: captureMessage("cache miss storm"), sent with a '
+        "synthetic stack trace (attachStacktrace defaults to true); user u-1, release "
+        "shop@2.1.0.",
+        ("event", "session"),
+        min_requests=2,
+        app="browser",
+        steps=("message",),
+        release="shop@2.1.0",
+        user="u-1:alice@example.com",
+    ),
 )
 
 
@@ -299,6 +436,7 @@ class CaptureServer:
         # auto_decompress=False: keep the body as sent (Transfer-Encoding is still undone).
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("POST", "/{tail:.*}", self._handle)
+        app.router.add_route("OPTIONS", "/{tail:.*}", self._preflight)
         self._runner = web.AppRunner(app, access_log=None, auto_decompress=False)
         self.port = 0
 
@@ -337,7 +475,12 @@ class CaptureServer:
             event_id = _envelope_header(captured.envelope()).get("event_id")
         except ValueError:
             event_id = None
-        return web.json_response({"id": event_id} if isinstance(event_id, str) else {})
+        return web.json_response(
+            {"id": event_id} if isinstance(event_id, str) else {}, headers=CORS_HEADERS
+        )
+
+    async def _preflight(self, request: web.Request) -> web.Response:
+        return web.Response(status=200, headers=CORS_HEADERS)
 
 
 # -- running scenarios -------------------------------------------------------------------
@@ -349,6 +492,42 @@ class Recording:
     requests: list[Captured]
     output: str
     problems: list[str] = field(default_factory=list)
+    runtime: str = ""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The scenarios to record, and so the fixture files and manifest entries they replace:
+    every scenario of some SDKs (all their files), or named scenarios (only theirs)."""
+
+    sdks: frozenset[str]
+    keys: frozenset[str] | None = None  # `sdk/name`; None: every scenario of `sdks`
+
+    @property
+    def scenarios(self) -> list[Scenario]:
+        return [
+            s for s in SCENARIOS if s.sdk in self.sdks and (self.keys is None or s.key in self.keys)
+        ]
+
+    def replaces(self, entry: dict[str, Any]) -> bool:
+        sdk = entry["file"].split("/", 1)[0]
+        if self.keys is None:
+            return sdk in self.sdks
+        return f"{sdk}/{entry['scenario']}" in self.keys
+
+    def clear(self) -> None:
+        """Remove the files this selection records anew."""
+        for sdk in self.sdks:
+            directory = FIXTURES / sdk
+            directory.mkdir(parents=True, exist_ok=True)
+            names = {s.name for s in self.scenarios if s.sdk == sdk}
+            for path in directory.iterdir():
+                if ".envelope" not in path.name:
+                    continue
+                # `<scenario>[-N].envelope[.br|.gz…]`
+                stem = path.name.split(".envelope", 1)[0]
+                if self.keys is None or stem in names or stem.rsplit("-", 1)[0] in names:
+                    path.unlink()
 
 
 def _child_env(extra: dict[str, str]) -> dict[str, str]:
@@ -406,6 +585,57 @@ async def run_scenario(server: CaptureServer, scenario: Scenario) -> Recording:
         problems.append(f"exited with status {proc.returncode}")
     await asyncio.sleep(GRACE_PERIOD)
     recording = Recording(scenario, _order(server.take()), stdout.decode(errors="replace"))
+    recording.problems.extend(problems)
+    recording.problems.extend(_check(recording))
+    return recording
+
+
+def _drive_app(
+    scenario: Scenario, dsn: str, browser: sdk_apps.Browser | None
+) -> tuple[str, list[str]]:
+    """Run an app scenario's steps against `dsn` (in a thread: the capture server needs the
+    loop); returns the app's output and any problems."""
+    problems = []
+    if scenario.app == "browser":
+        assert browser is not None
+        user_id, _, email = (scenario.user or "").partition(":")
+        user = {"id": user_id, "email": email} if user_id else None
+        lines = []
+        for step in scenario.steps:
+            run = browser.run(
+                dsn, step, release=scenario.release, user=user, tags=dict(scenario.tags)
+            )
+            lines.append(json.dumps(dataclasses.asdict(run), indent=1))
+            if not run.flushed:
+                problems.append(f"{step}: the SDK did not flush")
+            refused = [r.status for r in run.ingest if r.status != 200]
+            problems += [f"{step}: the capture server answered {status}" for status in refused]
+        return "\n".join(lines), problems
+    start = sdk_apps.start_fastapi if scenario.app == "fastapi" else sdk_apps.start_express
+    with start(dsn, release=scenario.release, env=_child_env({})) as app:
+        for path in scenario.steps:
+            status = app.get(path, user=scenario.user).status
+            if status not in (200, 500):
+                problems.append(f"GET {path} answered {status}")
+        output = app.stop()
+    if app.returncode not in (0, -signal.SIGTERM):
+        problems.append(f"{scenario.app} exited with status {app.returncode}")
+    return output, problems
+
+
+async def run_app_scenario(
+    server: CaptureServer, scenario: Scenario, browser: sdk_apps.Browser | None
+) -> Recording:
+    dsn = f"http://{PUBLIC_KEY}@127.0.0.1:{server.port}/{PROJECT_ID}"
+    server.take()
+    try:
+        output, problems = await asyncio.wait_for(
+            asyncio.to_thread(_drive_app, scenario, dsn, browser), SCENARIO_TIMEOUT
+        )
+    except (AssertionError, TimeoutError) as exc:  # sdk_apps.AppFailed is an AssertionError
+        output, problems = "", [f"{type(exc).__name__}: {exc}"]
+    await asyncio.sleep(GRACE_PERIOD)
+    recording = Recording(scenario, _order(server.take()), output)
     recording.problems.extend(problems)
     recording.problems.extend(_check(recording))
     return recording
@@ -485,22 +715,37 @@ def _check(recording: Recording) -> list[str]:
 # -- SDK metadata ------------------------------------------------------------------------
 
 
-def _sdk_versions() -> dict[str, str]:
-    versions = {"python": importlib.metadata.version("sentry-sdk")}
-    package = APPS / "node" / "node_modules" / "@sentry" / "node" / "package.json"
-    if package.exists():
-        versions["node"] = json.loads(package.read_text())["version"]
-    return versions
+def _package_version(node_modules: Path, package: str) -> str | None:
+    path = node_modules / package / "package.json"
+    return json.loads(path.read_text())["version"] if path.exists() else None
 
 
-def _runtime(sdk: str) -> str:
-    if sdk == "python":
-        return f"{platform.python_implementation()} {platform.python_version()}"
+def _sdk_version(scenario: Scenario) -> str | None:
+    """The version of the SDK package the scenario ran (None: not installed)."""
+    if scenario.sdk == "python":
+        return importlib.metadata.version("sentry-sdk")
+    directory = sdk_apps.NODE_DIR if scenario.app else APPS / "node"
+    return _package_version(directory / "node_modules", f"@sentry/{scenario.sdk}")
+
+
+def _runtime(scenario: Scenario, browser: sdk_apps.Browser | None) -> str:
+    """The runtime a scenario ran on, with the framework versions of an app scenario."""
+    if scenario.app == "browser":
+        return f"Chromium {browser.version if browser else '?'} (headless, playwright-core)"
+    if scenario.sdk == "python":
+        runtime = f"{platform.python_implementation()} {platform.python_version()}"
+        if scenario.app == "fastapi":
+            versions = (f"{p} {importlib.metadata.version(p)}" for p in ("fastapi", "uvicorn"))
+            runtime += ", " + ", ".join(versions)
+        return runtime
     node = shutil.which("node")
     version = subprocess.run(
         [node or "node", "--version"], capture_output=True, text=True, check=False
     ).stdout.strip()
-    return f"node {version}"
+    runtime = f"node {version}"
+    if scenario.app == "express":
+        runtime += f", express {_package_version(sdk_apps.NODE_DIR / 'node_modules', 'express')}"
+    return runtime
 
 
 def _sdk_from_request(request: Captured) -> tuple[str, str] | None:
@@ -518,20 +763,32 @@ def _sdk_from_request(request: Captured) -> tuple[str, str] | None:
     return None
 
 
-def ensure_node_modules() -> None:
-    node_dir = APPS / "node"
-    if not (node_dir / "node_modules" / "@sentry" / "node").exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            raise SystemExit("npm is not on PATH; cannot install @sentry/node")
-        print("installing @sentry/node in scripts/fixture_apps/node ...", flush=True)
-        subprocess.run([npm, "install", "--no-audit", "--no-fund"], cwd=node_dir, check=True)
-    installed = _sdk_versions().get("node")
-    if installed != NODE_SDK_VERSION:
-        raise SystemExit(
-            f"scripts/fixture_apps/node has @sentry/node {installed}, expected {NODE_SDK_VERSION}; "
-            "remove its node_modules and re-run"
-        )
+def ensure_node_modules(scenarios: Sequence[Scenario]) -> None:
+    """Install the Node packages the scenarios need, and check they are the pinned SDKs:
+    @sentry/node in scripts/fixture_apps/node; @sentry/node and @sentry/browser (with
+    Express, esbuild, playwright-core) in tests/node for the app scenarios."""
+    wanted: list[tuple[Path, tuple[str, ...]]] = []
+    if any(s.sdk == "node" and s.app is None for s in scenarios):
+        wanted.append((APPS / "node", ("@sentry/node",)))
+    if any(s.app in ("browser", "express") for s in scenarios):
+        wanted.append((sdk_apps.NODE_DIR, ("@sentry/node", "@sentry/browser")))
+    for node_dir, packages in wanted:
+        where = node_dir.relative_to(ROOT)
+        if not all((node_dir / "node_modules" / p).exists() for p in packages):
+            npm = shutil.which("npm")
+            if npm is None:
+                raise SystemExit(f"npm is not on PATH; cannot install {where}'s packages")
+            print(f"installing the Node packages of {where} ...", flush=True)
+            env = {**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
+            command = [npm, "ci", "--no-audit", "--no-fund"]
+            subprocess.run(command, cwd=node_dir, env=env, check=True)
+        for package in packages:
+            installed = _package_version(node_dir / "node_modules", package)
+            if installed != NODE_SDK_VERSION:
+                raise SystemExit(
+                    f"{where} has {package} {installed}, expected {NODE_SDK_VERSION}; "
+                    "remove its node_modules and re-run"
+                )
 
 
 # -- writing fixtures --------------------------------------------------------------------
@@ -543,12 +800,10 @@ def _file_names(scenario: Scenario, count: int) -> list[str]:
     return [f"{scenario.sdk}/{scenario.name}-{n}.envelope" for n in range(1, count + 1)]
 
 
-def write_recordings(recordings: Sequence[Recording], versions: dict[str, str]) -> list[dict]:
+def write_recordings(recordings: Sequence[Recording]) -> list[dict]:
     entries: list[dict[str, Any]] = []
-    runtimes: dict[str, str] = {}
     for recording in recordings:
         scenario = recording.scenario
-        runtime = runtimes.setdefault(scenario.sdk, _runtime(scenario.sdk))
         names = _file_names(scenario, len(recording.requests))
         for name, request in zip(names, recording.requests, strict=True):
             plain = request.envelope()
@@ -557,7 +812,7 @@ def write_recordings(recordings: Sequence[Recording], versions: dict[str, str]) 
             if request.encoding != "identity":
                 as_sent = name + COMPRESSED_SUFFIX[request.encoding]
                 (FIXTURES / as_sent).write_bytes(request.body)
-            sdk_name, sdk_version = SDK_NAMES[scenario.sdk], versions[scenario.sdk]
+            sdk_name, sdk_version = SDK_NAMES[scenario.sdk], _sdk_version(scenario)
             announced = _sdk_from_request(request)
             if announced and announced != (sdk_name, sdk_version):
                 recording.problems.append(f"{name}: SDK announced itself as {announced}")
@@ -566,7 +821,7 @@ def write_recordings(recordings: Sequence[Recording], versions: dict[str, str]) 
                     "file": name,
                     "as_sent": as_sent,
                     "sdk": {"name": sdk_name, "version": sdk_version},
-                    "runtime": runtime,
+                    "runtime": recording.runtime,
                     "scenario": scenario.name,
                     "arrival": request.arrival,
                     "program": scenario.program.relative_to(ROOT).as_posix(),
@@ -581,6 +836,7 @@ def write_recordings(recordings: Sequence[Recording], versions: dict[str, str]) 
                         "content_length": request.headers.get("Content-Length"),
                         "user_agent": request.headers.get("User-Agent"),
                         "x_sentry_auth": request.headers.get("X-Sentry-Auth"),
+                        **{_field(name): request.headers.get(name) for name in CLIENT_HINT_HEADERS},
                     },
                     "item_types": _item_types(plain),
                 }
@@ -588,20 +844,19 @@ def write_recordings(recordings: Sequence[Recording], versions: dict[str, str]) 
     return entries
 
 
-def _clear(sdk: str) -> None:
-    directory = FIXTURES / sdk
-    directory.mkdir(parents=True, exist_ok=True)
-    for path in directory.iterdir():
-        if ".envelope" in path.name:
-            path.unlink()
+def _field(header: str) -> str:
+    """The manifest's name for a request header: `Sec-CH-UA-Mobile` → `sec_ch_ua_mobile`."""
+    return header.lower().replace("-", "_")
 
 
-def write_manifest(new_entries: list[dict[str, Any]], sdks: Iterable[str]) -> list[dict]:
-    sdks = set(sdks)
+def write_manifest(new_entries: list[dict[str, Any]], selection: Selection) -> list[dict]:
     kept: list[dict[str, Any]] = []
     if MANIFEST.exists():
         old = json.loads(MANIFEST.read_text())
-        kept = [e for e in old.get("fixtures", []) if e["file"].split("/", 1)[0] not in sdks]
+        kept = [e for e in old.get("fixtures", []) if not selection.replaces(e)]
+    for entry in kept:  # recorded before the client hints were: no SDK outside a browser sends them
+        for name in CLIENT_HINT_HEADERS:
+            entry["request"].setdefault(_field(name), None)
     entries = sorted(kept + new_entries, key=lambda e: e["file"])
     manifest = {
         "about": "Real SDK envelopes recorded by scripts/record_fixtures.py; see README.md.",
@@ -631,7 +886,8 @@ def write_readme(entries: list[dict[str, Any]]) -> None:
         "  the wire, for requests that were compressed.",
         "- `manifest.json`: for each envelope, the SDK and version, the scenario, the request",
         "  path, query and headers (`Content-Encoding`, `Content-Type`, `Transfer-Encoding`,",
-        "  `Content-Length`, `User-Agent`, `X-Sentry-Auth`) and the item types.",
+        "  `Content-Length`, `User-Agent`, `X-Sentry-Auth`, and the client hints `Sec-CH-UA`,",
+        "  `-Mobile`, `-Platform`, `-Model`, `-Platform-Version`) and the item types.",
         "",
         "SDKs recorded:",
         "",
@@ -641,7 +897,12 @@ def write_readme(entries: list[dict[str, Any]]) -> None:
         "",
         "The programs that produce them live in `scripts/fixture_apps/python/*.py` and",
         "`scripts/fixture_apps/node/*.js` (small demo-shop apps with in-app frames, release",
-        "`demo@1.2.3`, environment `development`, a fixed user). The DSN is",
+        "`demo@1.2.3`, environment `development`, a fixed user). The `browser/` files and",
+        "`python/fastapi-*`, `node/express-*` come from the shop apps of the test suite, driven",
+        "by `tests/sdk_apps.py`: the page `tests/browser/` (@sentry/browser, bundled by esbuild)",
+        "in headless Chromium, `tests/apps/fastapi_app.py` under uvicorn and",
+        "`tests/node/express.js`, the servers sent requests with a Firefox User-Agent; releases",
+        "`shop@2.0.0` / `shop@2.1.0` and users `u-1`, `u-2`. The DSN is",
         f"`http://{PUBLIC_KEY}@127.0.0.1:<port>/{PROJECT_ID}`; the port changes per run.",
         "",
         "## Re-recording",
@@ -650,13 +911,15 @@ def write_readme(entries: list[dict[str, Any]]) -> None:
         ". .venv/bin/activate",
         "python scripts/record_fixtures.py            # everything",
         "python scripts/record_fixtures.py --only node  # or only one SDK",
+        "python scripts/record_fixtures.py --scenario browser/error --scenario fastapi",
         "pytest tests/test_fixtures_manifest.py",
         "```",
         "",
         "The Python scenarios use the `sentry-sdk` installed in the virtualenv; the Node ones use",
         "`@sentry/node` pinned in `scripts/fixture_apps/node/package.json` (`npm install` runs",
-        "there when `node_modules` is missing). Timestamps, ids and durations change on every",
-        "recording; the structure does not.",
+        "there when `node_modules` is missing); the browser and Express ones the packages pinned",
+        "in `tests/node/package.json` and the system's Chromium (`scripts/test` installs both).",
+        "Timestamps, ids and durations change on every recording; the structure does not.",
         "",
         "## Files",
         "",
@@ -679,16 +942,22 @@ def write_readme(entries: list[dict[str, Any]]) -> None:
 # -- main --------------------------------------------------------------------------------
 
 
-async def record(sdks: Sequence[str]) -> list[Recording]:
+async def record(scenarios: Sequence[Scenario]) -> list[Recording]:
     server = CaptureServer()
     await server.start()
     recordings = []
+    stack = ExitStack()
     try:
-        for scenario in SCENARIOS:
-            if scenario.sdk not in sdks:
-                continue
+        browser: sdk_apps.Browser | None = None
+        if any(s.app == "browser" for s in scenarios):
+            browser = stack.enter_context(sdk_apps.open_browser())
+        for scenario in scenarios:
             started = time.monotonic()
-            recording = await run_scenario(server, scenario)
+            if scenario.app is None:
+                recording = await run_scenario(server, scenario)
+            else:
+                recording = await run_app_scenario(server, scenario, browser)
+            recording.runtime = _runtime(scenario, browser)
             recordings.append(recording)
             status = "ok" if not recording.problems else "; ".join(recording.problems)
             print(
@@ -697,23 +966,43 @@ async def record(sdks: Sequence[str]) -> list[Recording]:
                 flush=True,
             )
     finally:
+        stack.close()
         await server.stop()
     return recordings
 
 
+def _selection(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Selection:
+    if not args.scenario:
+        return Selection(frozenset([args.only] if args.only else SDK_NAMES))
+    keys: set[str] = set()
+    for wanted in args.scenario:
+        found = [s.key for s in SCENARIOS if wanted in (s.key, s.name)]
+        if len(found) != 1:
+            problem = "no such scenario" if not found else "ambiguous, give SDK/NAME"
+            known = ", ".join(found or [s.key for s in SCENARIOS])
+            parser.error(f"--scenario {wanted}: {problem} ({known})")
+        keys |= set(found)
+    return Selection(frozenset(key.split("/", 1)[0] for key in keys), frozenset(keys))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=sorted(SDK_NAMES), help="record one SDK only")
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--only", choices=sorted(SDK_NAMES), help="record one SDK only")
+    choice.add_argument(
+        "--scenario",
+        action="append",
+        metavar="[SDK/]NAME",
+        help="record only this scenario, keeping every other file (repeatable)",
+    )
     args = parser.parse_args(argv)
-    sdks = [args.only] if args.only else sorted(SDK_NAMES)
-    if "node" in sdks:
-        ensure_node_modules()
-    versions = _sdk_versions()
+    selection = _selection(parser, args)
+    scenarios = selection.scenarios
+    ensure_node_modules(scenarios)
 
-    recordings = asyncio.run(record(sdks))
-    for sdk in sdks:
-        _clear(sdk)
-    entries = write_manifest(write_recordings(recordings, versions), sdks)
+    recordings = asyncio.run(record(scenarios))
+    selection.clear()
+    entries = write_manifest(write_recordings(recordings), selection)
     write_readme(entries)
 
     failed = [r for r in recordings if r.problems]
@@ -721,7 +1010,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n{recording.scenario.sdk}/{recording.scenario.name}: {recording.problems}")
         print("--- program output ---\n" + recording.output.rstrip()[-4000:])
     total = sum(len(r.requests) for r in recordings)
-    print(f"\nwrote {total} envelope(s) for {', '.join(sdks)} to {FIXTURES.relative_to(ROOT)}/")
+    recorded = ", ".join(sorted(selection.keys or selection.sdks))
+    print(f"\nwrote {total} envelope(s) for {recorded} to {FIXTURES.relative_to(ROOT)}/")
     return 1 if failed else 0
 
 

@@ -32,7 +32,7 @@ from devsentry.render.waterfall import (
 from devsentry.store import Query, Store
 from devsentry.store.ids import parse_ref
 from devsentry.testing import LocalServer
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, demo_fixtures
 
 WIDTH = 100
 PY_ERROR = "4964590f63e44deab8a0037938d2f703"  # python/error_chained.envelope
@@ -65,9 +65,10 @@ def post(url: str, body: bytes) -> None:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """Every recorded fixture (plus one hostile event), ingested through a real server."""
+    """Every fixture recorded from the demo shop (plus one hostile event), ingested through a
+    real server."""
     path = tmp_path_factory.mktemp("detail") / "store.db"
-    bodies = [f.read_bytes() for f in sorted(FIXTURES.glob("*/*.envelope"))]
+    bodies = [f.read_bytes() for f in demo_fixtures()]
     bodies.append(hostile_envelope())
     with LocalServer(path, console=False) as server:
         for body in bodies:

@@ -23,7 +23,7 @@ from devsentry.model import is_binary
 from devsentry.protocol import Envelope, Item, parse
 from devsentry.store import Store
 from devsentry.testing.plugin import DevSentry
-from tests.conftest import FIXTURES, clean_env
+from tests.conftest import FIXTURES, clean_env, demo_fixtures
 
 PYTHON = sorted((FIXTURES / "python").glob("*.envelope"))
 NODE = sorted((FIXTURES / "node").glob("*.envelope"))
@@ -284,7 +284,7 @@ def test_find_files_and_parse_rate() -> None:
     assert find_files([FIXTURES / "python"]) == PYTHON  # not the .br twins
     assert (
         find_files([str(FIXTURES / "*" / "error*.envelope")])[0]
-        == FIXTURES / "node" / "error-1.envelope"
+        == FIXTURES / "browser" / "error-1.envelope"
     )
     assert find_files([ERROR, ERROR, FIXTURES / "python" / "logs.envelope.br"]) == [
         ERROR,
@@ -346,7 +346,7 @@ def test_export_then_replay_round_trips_byte_for_byte(devsentry: DevSentry, tmp_
 
 
 def test_export_by_event_id_filters_and_not_found(devsentry: DevSentry, tmp_path: Path) -> None:
-    devsentry.replay(FIXTURES / "python")
+    devsentry.replay(*demo_fixtures("python"))
     store = ("--store", devsentry.store_path)
     # An event id prefix: the event's envelope and the user report sent for it later.
     result = run("export", "4de6b91d", "-o", tmp_path / "one", *store, "--json")

@@ -2,7 +2,7 @@
 
 The fixtures come from `scripts/record_fixtures.py`; these checks make sure a re-recording (or
 a hand edit) did not leave files unlisted, compressed copies out of sync, or framing that no
-longer matches what sentry-python and @sentry/node really send.
+longer matches what sentry-python, @sentry/node and @sentry/browser really send.
 """
 
 from __future__ import annotations
@@ -19,6 +19,13 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MANIFEST = FIXTURES / "manifest.json"
 
 SUFFIX_ENCODING = {".br": "br", ".gz": "gzip", ".zz": "deflate", ".zst": "zstd"}
+CLIENT_HINTS = (
+    "sec_ch_ua",
+    "sec_ch_ua_mobile",
+    "sec_ch_ua_platform",
+    "sec_ch_ua_model",
+    "sec_ch_ua_platform_version",
+)
 
 
 def _manifest() -> list[dict[str, Any]]:
@@ -42,6 +49,7 @@ def test_fixtures_exist() -> None:
     assert MANIFEST.is_file()
     assert _envelopes("python"), "no python fixtures recorded"
     assert _envelopes("node"), "no node fixtures recorded"
+    assert _envelopes("browser"), "no browser fixtures recorded"
 
 
 def test_every_envelope_is_in_the_manifest() -> None:
@@ -97,8 +105,8 @@ def test_python_framing(path: Path) -> None:
         assert isinstance(item.header.get("length"), int), item.raw_header
 
 
-@pytest.mark.parametrize("path", _envelopes("node"), ids=_rel)
-def test_node_framing(path: Path) -> None:
+@pytest.mark.parametrize("path", _envelopes("node") + _envelopes("browser"), ids=_rel)
+def test_javascript_framing(path: Path) -> None:
     # @sentry/node: no trailing newline, no `length` on JSON items (binary attachments have one).
     # (The last payload may itself end in "\n", e.g. a text attachment: that is payload, not
     # framing, so ask the parser rather than the raw bytes.)
@@ -119,6 +127,28 @@ def test_node_requests_are_streamed() -> None:
     for entry in node:
         assert entry["request"]["transfer_encoding"] == "chunked", entry["file"]
         assert entry["request"]["content_length"] is None, entry["file"]
+
+
+def test_every_request_lists_the_client_hints() -> None:
+    for entry in _manifest():
+        assert set(CLIENT_HINTS) <= entry["request"].keys(), entry["file"]
+        if not entry["file"].startswith("browser/"):  # only a browser sends them
+            assert all(entry["request"][hint] is None for hint in CLIENT_HINTS), entry["file"]
+
+
+def test_browser_requests_are_chromium_fetches() -> None:
+    # @sentry/browser's fetch transport: text/plain (no CORS preflight), a Content-Length,
+    # auth in the query; Chromium adds its User-Agent and the low-entropy client hints.
+    browser = [e for e in _manifest() if e["file"].startswith("browser/")]
+    assert browser
+    for entry in browser:
+        request = entry["request"]
+        assert request["content_type"] == "text/plain;charset=UTF-8", entry["file"]
+        assert request["transfer_encoding"] is None and request["content_length"], entry["file"]
+        assert "sentry_key=" in request["query"] and request["x_sentry_auth"] is None
+        assert "Chrome/" in request["user_agent"], entry["file"]
+        assert "Chromium" in request["sec_ch_ua"], entry["file"]
+        assert request["sec_ch_ua_mobile"] == "?0" and request["sec_ch_ua_platform"]
 
 
 def test_expected_payloads_were_recorded() -> None:
@@ -143,3 +173,8 @@ def test_expected_payloads_were_recorded() -> None:
     assert {"log"} <= recorded("node/logs")
     assert {"sessions"} <= recorded("node/sessions")
     assert {"check_in"} <= recorded("node/checkin")
+    assert {"event", "transaction", "log"} <= recorded("python/fastapi")
+    assert {"event", "span"} <= recorded("node/express")
+    assert {"event", "session"} <= recorded("browser/error")
+    assert {"event", "session"} <= recorded("browser/throw")
+    assert {"event", "session"} <= recorded("browser/message")

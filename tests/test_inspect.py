@@ -35,9 +35,9 @@ from devsentry.render.layout import ItemMeta
 from devsentry.store import Query
 from devsentry.store.ids import Ref, parse_issue_id, parse_ref
 from devsentry.testing import LocalServer
-from tests.conftest import FIXTURES, clean_env
+from tests.conftest import FIXTURES, clean_env, demo_fixtures
 
-ALL = sorted(FIXTURES.glob("*/*.envelope"))
+ALL = demo_fixtures()
 PY_ERROR = "4964590f63e44deab8a0037938d2f703"  # python/error_chained.envelope
 PY_ATTACHMENTS = FIXTURES / "python" / "attachments.envelope"
 ISO_UTC = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"
@@ -64,7 +64,8 @@ def ingest(path: Path, bodies: list[bytes]) -> None:
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every recorded fixture, plus two messages whose event ids share a prefix."""
+    """Every fixture recorded from the demo shop, plus two messages whose event ids share a
+    prefix."""
     path = tmp_path_factory.mktemp("inspect") / "store.db"
     message = FIXTURES / "python" / "message-1.envelope"
     bodies = [f.read_bytes() for f in ALL]

@@ -1,0 +1,54 @@
+// The shop's front end, reporting through the real @sentry/browser. esbuild bundles this file
+// (tests/sdk_apps.py); the test driver (tests/node/browser.js) injects the configuration
+// before the page loads, so the page's URL stays plain:
+//   window.SHOP_CONFIG = {dsn, release, user: {id, email}, tags: {name: value}}
+import * as Sentry from '@sentry/browser';
+
+const config = window.SHOP_CONFIG || {};
+
+Sentry.init({
+  dsn: config.dsn,
+  release: config.release || undefined,
+  environment: 'development',
+});
+if (config.user && config.user.id) Sentry.setUser(config.user);
+Sentry.setTag('page', 'checkout');
+for (const [name, value] of Object.entries(config.tags || {})) Sentry.setTag(name, value);
+
+class PaymentDeclined extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'PaymentDeclined';
+  }
+}
+
+function chargeCard(orderId) {
+  throw new PaymentDeclined(`card declined for order ${orderId}`);
+}
+
+function applyCoupon(code) {
+  const coupons = {};
+  return coupons[code].discount; // TypeError: the coupon does not exist
+}
+
+// "error": a handled error, reported with captureException from a click handler.
+document.getElementById('checkout').addEventListener('click', () => {
+  try {
+    chargeCard('ord-1001');
+  } catch (err) {
+    Sentry.captureException(err);
+  }
+});
+
+// "throw": an uncaught error. An `onclick` property (not addEventListener, which the SDK
+// wraps) lets it reach window.onerror, where the SDK's global handler reports it.
+document.getElementById('coupon').onclick = () => applyCoupon('SPRING');
+
+// "message": a plain message event.
+document.getElementById('refresh').addEventListener('click', () => {
+  Sentry.captureMessage('cache miss storm');
+});
+
+// What the driver (tests/node/browser.js) waits for: flush resolves once the SDK's transport
+// has sent everything it queued (true), or after the timeout (false).
+window.shop = { flush: (timeout) => Sentry.flush(timeout) };
