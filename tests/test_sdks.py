@@ -94,6 +94,26 @@ def test_browser_captured_error_is_an_issue_with_release_user_and_tags(
     mechanism = payload["exception"]["values"][-1]["mechanism"]
     assert mechanism["handled"] is True
 
+    # As Sentry sees it: the browser SDK sends no browser, OS or device context; Relay derives
+    # them from the User-Agent the SDK put in `request.headers`.
+    assert not {"browser", "os"} & set(payload.get("contexts", {}))
+    contexts = shown["normalized"]["contexts"]
+    major = run.user_agent.split("HeadlessChrome/")[1].split(".")[0]
+    version = f"{major}.0.0"  # uap-core's major.minor.patch, as Relay joins them
+    assert contexts["browser"] == {"name": "HeadlessChrome", "version": version, "type": "browser"}
+    assert contexts["os"]["name"] == "Linux" and contexts["os"]["type"] == "os"
+    tags = dict(shown["tags"])
+    assert shown["tags"][:2] == [["page", "checkout"], ["plan", "pro"]]  # the SDK's own first
+    assert tags["browser"] == f"HeadlessChrome {version}"
+    assert tags["browser.name"] == "HeadlessChrome" and tags["os.name"] == "Linux"
+    assert tags["url"] == browser.page_url + "/index.html"
+    assert tags["user"] == "id:u-1" and tags["release"] == "shop@2.0.0"
+    assert (tags["level"], tags["handled"], tags["mechanism"]) == ("error", "yes", "generic")
+    assert shown["in_sentry"] == {"verdict": "kept", "notes": []}
+    # The page's address, as the server saw it (Relay infers it for browser events).
+    assert shown["normalized"]["user"]["ip_address"] == "127.0.0.1"
+    assert devsentry_json(devsentry, "events", "--tag", "browser.name:HeadlessChrome")
+
 
 def test_browser_uncaught_error_reaches_window_onerror(
     devsentry: DevSentry, browser: Browser
@@ -115,10 +135,13 @@ def test_browser_message(devsentry: DevSentry, browser: Browser) -> None:
     run = browser.run(devsentry.dsn, "message", release="shop@2.1.0", user=ALICE)
     assert_sent_like_chromium(run)
 
-    # (Not `assert_message`: today it skips events with an exception, and the SDK sends one.)
-    devsentry.wait_for("event")
+    # A message with the synthetic stack JavaScript attaches is still a message.
+    devsentry.assert_message("cache miss storm", level="info")
+    devsentry.assert_no_errors()
     issue = one_issue(devsentry, value="cache miss storm")
     assert issue["level"] == "info"
+    # Sentry would title it by the synthetic crash frame's function; devsentry by the message.
+    assert issue["title"] == "cache miss storm"
     shown = latest_event(devsentry, issue)
     assert shown["item"]["release"] == "shop@2.1.0"
     payload = shown["payload"]
@@ -140,6 +163,19 @@ def test_browser_releases_and_users_of_one_issue(devsentry: DevSentry, browser: 
     events = devsentry_json(devsentry, "events", "--issue", issue["id"])
     assert sorted(e["release"] for e in events) == ["shop@2.0.0", "shop@2.1.0", "shop@2.1.0"]
     assert len(devsentry_json(devsentry, "issues", "--release", "shop@2.1.0")) == 1
+    # Facets over the issue's events, most common first, as Sentry's issue page shows them.
+    facets = {t["key"]: t for t in latest_event(devsentry, issue)["issue"]["tags"]}
+    assert facets["release"]["values"] == [
+        {"value": "shop@2.1.0", "count": 2},
+        {"value": "shop@2.0.0", "count": 1},
+    ]
+    assert facets["user"]["values"] == [
+        {"value": "id:u-1", "count": 2},
+        {"value": "id:u-2", "count": 1},
+    ]
+    assert facets["browser.name"]["values"] == [{"value": "HeadlessChrome", "count": 3}]
+    assert issue["first_release"] == "shop@2.0.0"
+    assert issue["releases"] == ["shop@2.0.0", "shop@2.1.0"]
 
 
 # -- sentry-sdk in FastAPI under uvicorn ------------------------------------------------
@@ -171,6 +207,17 @@ def test_fastapi_unhandled_error(devsentry: DevSentry) -> None:
     assert payload["request"]["url"] == app.url + "/checkout"
     assert payload["request"]["headers"]["user-agent"] == FIREFOX_UA
     assert payload["transaction"] == "/checkout"
+    # A server event: the end user's browser is `browser`, its OS `client_os` (beside the
+    # server's own `os`), read from the request headers the SDK recorded.
+    contexts = shown["normalized"]["contexts"]
+    assert contexts["browser"]["name"] == "Firefox"
+    assert contexts["client_os"]["name"] == "Windows"
+    assert contexts["client_os"]["version"] == ">=10"  # browsers freeze Windows at 10
+    tags = dict(shown["tags"])
+    assert (tags["browser.name"], tags["client_os.name"]) == ("Firefox", "Windows")
+    assert tags["transaction"] == "/checkout" and tags["user"] == "id:u-1"
+    assert tags["runtime.name"] == "CPython"
+    assert tags["url"] == app.url + "/checkout"
 
 
 def test_fastapi_logs_and_message(devsentry: DevSentry) -> None:
@@ -191,6 +238,11 @@ def test_fastapi_logs_and_message(devsentry: DevSentry) -> None:
     assert logged["title"] == "inventory sync failed for warehouse eu-west-1"
 
     [logs] = devsentry.wait_for("log")
+    # A log line shows its message and what the app set, not what every SDK adds to every
+    # record (`thread.id=… thread.name=MainThread logger.name=…` on each line).
+    for line in (logs.title or "", devsentry.wait_for_output("stock low for SKU-RED-MUG")):
+        assert "thread." not in line and "logger.name" not in line and "sentry.sdk" not in line
+    assert (logs.title or "").startswith("stock low for SKU-RED-MUG")
     records = devsentry_json(devsentry, "show", f"#{logs.id}")["payload"]["items"]
     bodies = {(r["level"], r["body"]) for r in records}
     assert {
@@ -229,10 +281,11 @@ def test_express_error_handler(devsentry: DevSentry) -> None:
 def test_express_message(devsentry: DevSentry) -> None:
     with start_express(devsentry.dsn, release="shop-node@2.1.0") as app:
         assert app.get("/refresh", user="u-2").status == 200
-        devsentry.wait_for("event")  # (not assert_message: see test_browser_message)
+        devsentry.assert_message("cache miss storm", level="info")
 
     issue = one_issue(devsentry, value="cache miss storm")
     assert (issue["level"], issue["culprit"]) == ("info", "GET /refresh")
+    assert issue["title"] == "cache miss storm"  # not `?`, its synthetic crash frame
     shown = latest_event(devsentry, issue)
     assert shown["item"]["release"] == "shop-node@2.1.0"
     payload = shown["payload"]

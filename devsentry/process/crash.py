@@ -36,6 +36,12 @@ def is_synthetic(exc: ExceptionValue) -> bool:
     return bool(exc.mechanism and exc.mechanism.synthetic)
 
 
+def raised(event: Event) -> list[ExceptionValue]:
+    """The exceptions an event reports as raised: all but synthetic ones, so a JavaScript
+    `captureMessage` (a message with a synthetic stack) is a message, not an error."""
+    return [exc for exc in event.exceptions if not is_synthetic(exc)]
+
+
 def is_group(exc: ExceptionValue | None) -> bool:
     """An exception group (Python's `ExceptionGroup`, JS `AggregateError`)."""
     return bool(exc is not None and exc.mechanism and exc.mechanism.is_exception_group)

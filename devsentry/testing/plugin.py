@@ -30,6 +30,7 @@ import msgspec
 import pytest
 
 from devsentry.model import Event, ModelError, decode_item, envelope_json, payload_view
+from devsentry.process.crash import raised
 from devsentry.process.grouping import title_for
 from devsentry.process.naming import culprit_for
 from devsentry.protocol.envelope import Envelope, EnvelopeError, Item, parse
@@ -196,11 +197,11 @@ class DevSentry(LocalServer):
 
         def matches(event: Event) -> bool:
             if type is None and value_contains is None:
-                return bool(event.exceptions) or event.level_name in ("error", "fatal")
+                return _is_error(event)
             return any(
                 (type is None or type in (exc.type, f"{exc.module}.{exc.type}"))
                 and (value_contains is None or value_contains in (exc.value or ""))
-                for exc in event.exceptions
+                for exc in raised(event)
             )
 
         want = "an error event"
@@ -213,10 +214,11 @@ class DevSentry(LocalServer):
     def assert_message(
         self, contains: str | None = None, *, level: str | None = None, timeout: float = 5.0
     ) -> Event:
-        """Wait for a message event (no exception) containing `contains`, at `level`."""
+        """Wait for a message event containing `contains`, at `level`: an event with no
+        exception but the synthetic stack JavaScript SDKs attach to `captureMessage`."""
 
         def matches(event: Event) -> bool:
-            if event.exceptions:
+            if raised(event):
                 return False
             text = event.message_text
             return (
@@ -248,9 +250,7 @@ class DevSentry(LocalServer):
         """Fail if any error event arrived (call `sentry_sdk.flush()` first: what the SDK
         still holds has not arrived). Waits for indexing to finish before it looks."""
         self.settle(timeout)
-        errors = [
-            e for _, e in self._event_pairs() if e.exceptions or e.level_name in ("error", "fatal")
-        ]
+        errors = [e for _, e in self._event_pairs() if _is_error(e)]
         if errors:
             lines = [
                 f"  {_one_line(title_for(e))}  {_one_line(culprit_for(e), 40)}".rstrip()
@@ -455,3 +455,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for nodeid, path in kept:
         terminalreporter.write_line(f"{nodeid}\n  {path}")
         terminalreporter.write_line(f"  devsentry issues --store {path}")
+
+
+def _is_error(event: Event) -> bool:
+    """An error event: one that reports a raised exception, or is at level error or fatal."""
+    return bool(raised(event)) or event.level_name in ("error", "fatal")

@@ -248,7 +248,7 @@ def normalize_ip_addresses(event: dict[str, Any], sender: Sender) -> None:
         return
     if mode == "auto":
         if client_ip is not None and valid_ip(user and user.get("ip_address")) in (None, AUTO):
-            event.setdefault("user", user if user is not None else {})["ip_address"] = client_ip
+            _set_user_ip(event, user, client_ip)
         return
     request = as_dict(event.get("request"))
     env = as_dict(request.get("env")) if request else None
@@ -260,14 +260,22 @@ def normalize_ip_addresses(event: dict[str, Any], sender: Sender) -> None:
     http_ip = valid_ip(env.get("REMOTE_ADDR")) if env else None
     if http_ip is not None and http_ip != AUTO:
         if user is None or user.get("ip_address") is None:
-            event.setdefault("user", user if user is not None else {})["ip_address"] = http_ip
+            _set_user_ip(event, user, http_ip)
     elif (
         client_ip is not None
         and (user is None or user.get("ip_address") is None)
         and isinstance(platform := event.get("platform"), str)
         and platform in _LEGACY_INFER_PLATFORMS
     ):
-        event.setdefault("user", user if user is not None else {})["ip_address"] = client_ip
+        _set_user_ip(event, user, client_ip)
+
+
+def _set_user_ip(event: dict[str, Any], user: dict[str, Any] | None, ip: str) -> None:
+    """`user.ip_address = ip`, making the user when there is none (or only a null)."""
+    if user is None:
+        event["user"] = {"ip_address": ip}
+    else:
+        user["ip_address"] = ip
 
 
 def normalize_security_report(event: dict[str, Any], sender: Sender) -> None:
