@@ -8,7 +8,9 @@
    Lua script), alternating rounds; prints requests/s, p50/p99 and the ratio, medians over rounds.
 4. Checks that every envelope devsentry acknowledged is in its store (all of them with the
    default `--keep` of 100,000,000; with a small `--keep` retention prunes during the run).
-5. Reports what devsentry took: its peak RSS (`VmHWM`, and `VmRSS` sampled every 100 ms), and
+5. Reports how fast the index (processing, grouping, tags, console) works through the backlog
+   the flood left: envelopes per second from the flood's end until it caught up.
+6. Reports what devsentry took: its peak RSS (`VmHWM`, and `VmRSS` sampled every 100 ms), and
    the database and `-wal` file sizes when the flood ends and once it has calmed down.
 
 Usage: python benchmarks/ingest.py [--duration 10] [--rounds 3] [--connections 32] [--console]
@@ -306,6 +308,9 @@ def main() -> None:
             flood_end = time.monotonic()
             at_end = file_sizes(store)
             with sqlite3.connect(store) as db:
+                row = db.execute("SELECT value FROM meta WHERE key = 'indexed_upto'").fetchone()
+                (newest,) = db.execute("SELECT max(id) FROM envelopes").fetchone()
+                backlog = (newest or 0) - (row[0] if row else 0)
                 while True:
                     row = db.execute("SELECT value FROM meta WHERE key = 'indexed_upto'").fetchone()
                     (newest,) = db.execute("SELECT max(id) FROM envelopes").fetchone()
@@ -352,6 +357,11 @@ def main() -> None:
                 f"(distinct event ids in store: {distinct:,})"
             )
         print(f"index (items, issues, console) caught up {catch_up:.1f}s after the last request")
+        if backlog > 0 and catch_up > 0:
+            print(
+                f"index after the flood: {backlog:,} envelopes in {catch_up:.1f}s, "
+                f"{backlog / catch_up:,.0f} envelopes/s (processing included)"
+            )
         print(
             f"devsentry peak RSS {mb(peak)} (VmHWM; sampled VmRSS peak {mb(memory.peak_sampled)})"
         )

@@ -38,6 +38,8 @@ from devsentry.store import NewItem, StoredEnvelope, StoredItem
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 WIDTH = 100
+NOW_RFC3339 = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+SID = "5d1e9b4c-2a1f-4c3e-9d7a-0b6f8e2c1a3d"
 _SGR = re.compile(r"\x1b\[[0-9;]*m")  # the only escape sequences rich itself writes here
 
 
@@ -339,7 +341,8 @@ def test_node_feedback_and_check_in() -> None:
         ("user_report", {"event_id": "d" * 32, "name": "Ada", "email": "a@b.c", "comments": "hm"},
          "“hm”"),
         ("statsd", b"page.load@millisecond:123|d", "statsd · 27 bytes"),
-        ("session", {"sid": "s", "status": "crashed", "errors": 1, "attrs": {"release": "r@1"}},
+        ("session", {"sid": SID, "status": "crashed", "errors": 1, "attrs": {"release": "r@1"},
+                     "started": NOW_RFC3339},
          "crashed · 1 error · r@1"),
     ],
 )  # fmt: skip
@@ -347,6 +350,18 @@ def test_one_line_kinds(item_type: str, payload: Any, expected: str) -> None:
     out = render(capture(envelope_of(item_type, payload)))
     assert len(lines(out)) == (2 if item_type == "user_report" else 1)
     assert expected in out
+
+
+def test_an_item_sentry_would_drop_gets_one_dim_line_saying_why() -> None:
+    """A session without `started`: Relay cannot read it. The console says so on one line,
+    cut at the edge, under the item's own line."""
+    session = {"sid": SID, "status": "ok", "attrs": {"release": "r@1"}}
+    out = lines(render(capture(envelope_of("session", session))))
+    assert len(out) == 2
+    assert out[1].startswith("  in Sentry: dropped — no valid started")
+    assert len(out[1]) <= WIDTH
+    kept = {**session, "started": NOW_RFC3339}
+    assert len(lines(render(capture(envelope_of("session", kept))))) == 1
 
 
 def test_an_item_that_did_not_decode_is_shown_in_red_and_never_raises() -> None:

@@ -6,7 +6,6 @@ find what it names here.
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,21 @@ from devsentry.model import (
     kind_of,
     primary_rank,
 )
-from devsentry.process.derive import process_item, sender_of
+from devsentry.process.derive import judge, process_item, sender_of
 from devsentry.process.verdict import InSentry
 from devsentry.protocol.envelope import Envelope, EnvelopeError, Item, parse
 from devsentry.protocol.untrusted import decode_json
 from devsentry.store.ids import Ref
 from devsentry.store.outbox import Delivery, Outbox
 from devsentry.store.query import Query
-from devsentry.store.records import EnvelopeRecord, IssueRecord, ItemRecord, TagFacet
+from devsentry.store.records import (
+    EnvelopeRecord,
+    IssueRecord,
+    ItemRecord,
+    Processed,
+    ProcessedRecord,
+    TagFacet,
+)
 from devsentry.store.store import Store
 
 __all__ = [
@@ -154,38 +160,31 @@ def load_detail(store: Store, ref: Ref) -> Detail:
 
 def _read_payload(store: Store, detail: Detail, row: EnvelopeRecord, envelope: Envelope) -> None:
     """The item's model, as the index saw it: an event decoded from its normalized copy (made
-    now for one indexed before devsentry processed events), anything else as sent."""
+    now for one indexed before devsentry processed events), anything else as sent; and what
+    Sentry would do with it."""
     assert detail.item is not None
     item = detail.item
-    processed = store.processed(detail.record.id)
+    sender = sender_of(row, envelope)
+    processed: Processed | ProcessedRecord | None = store.processed(detail.record.id)
     if processed is None and kind_of(item.type).normalized:
-        derived = process_item(item, sender_of(row, envelope), envelope.event_id)
-        detail.model, detail.error = derived.model, derived.error
-        if derived.processed is not None:
-            detail.tags = derived.processed.tags
-            normalized, verdict = derived.processed.normalized, derived.processed.in_sentry
-        else:
-            normalized, verdict = None, None
+        derived = process_item(item, sender, envelope.event_id)
+        detail.model, detail.error, processed = derived.model, derived.error, derived.processed
     else:
         normalized = processed.normalized if processed is not None else None
-        verdict = processed.in_sentry if processed is not None else None
         try:
             source = Item(item.header, normalized, item.raw_header) if normalized else item
-            detail.model = decode_item(source)
+            detail.model = decode_item(source, depth_checked=normalized is not None)
         except ModelError as exc:
             detail.error = str(exc)
-    if normalized is not None:
+    if processed is not None and processed.normalized is not None:
         try:
-            decoded = decode_json(normalized)
+            decoded = decode_json(processed.normalized)
         except msgspec.DecodeError:
             decoded = None
         if isinstance(decoded, dict):
             detail.normalized = decoded
-            if not detail.tags:
-                detail.tags = _tag_pairs(decoded.get("tags"))
-    if verdict is not None:
-        with contextlib.suppress(msgspec.DecodeError):  # devsentry's own JSON: damaged store
-            detail.in_sentry = msgspec.json.decode(verdict, type=InSentry)
+            detail.tags = _tag_pairs(decoded.get("tags"))
+    detail.in_sentry = judge(item, sender, processed, detail.error)
 
 
 def _tag_pairs(tags: Any) -> list[tuple[str, str]]:

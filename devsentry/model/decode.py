@@ -33,15 +33,17 @@ def _nothing(_item: Item) -> None:
 _decoders: dict[str, Callable[[Item], Any]] = {}
 
 
-def decode_item(item: Item) -> Payload | None:
+def decode_item(item: Item, *, depth_checked: bool = False) -> Payload | None:
     """The typed payload of an item; None for binary or unknown item types.
 
     Raises `ModelError` naming the item type and msgspec's reason (with the JSON path).
+    `depth_checked`: the payload is JSON devsentry wrote from one it read (a normalized
+    event), so its nesting was checked already.
     """
     decode = _decoders.get(item.type)
     if decode is None:
         decode = _decoders[item.type] = kind_of(item.type).decoder() or _nothing
-    if decode is not _nothing and too_deep(item.payload):
+    if decode is not _nothing and not depth_checked and too_deep(item.payload):
         raise ModelError(
             item.type, f"JSON nested deeper than {MAX_JSON_DEPTH} levels (as deep as Relay reads)"
         )

@@ -30,11 +30,12 @@ __all__ = [
 ]
 
 #: Attribute prefixes an SDK puts on every record it sends (develop.sentry.dev/sdk/telemetry/
-#: logs/, "Default Attributes"; sentry-python adds `thread.*`, `logger.name` and `code.*`):
+#: logs/, "Default Attributes"; sentry-python adds `thread.*`, `logger.name`, `code.*` and,
+#: inside a request, `user_agent.original`):
 #: they say which process sent a record, not what it is about.
 SDK_ATTRIBUTES = (
     *("sentry.", "server.", "thread.", "logger.", "code.", "process.", "telemetry."),
-    *("os.", "device.", "browser.", "user."),
+    *("os.", "device.", "browser.", "user.", "user_agent.", "client."),
 )
 
 #: Attributes a log line shows (the rest: `devsentry show`).

@@ -1,10 +1,13 @@
 """The processing stage: what Sentry derives from a committed item, kept beside the raw one.
 
 For events and transactions `process_item` does what Relay does before Sentry stores an event:
-normalizes a copy of the payload (`normalize`), derives its tags (`tags`) and says what Sentry
-would keep of it (`verdict`); the typed model every later stage reads (summary, grouping, the
-views) is decoded from that normalized copy. Other items are decoded as sent and get only a
-verdict. The raw payload is never changed: the store keeps it, and the normalized copy beside.
+normalizes a copy of the payload (`normalize`) and derives its tags (`tags`); the typed model
+every later stage reads (summary, grouping, the views) is decoded from that normalized copy.
+Other items are decoded as sent. The raw payload is never changed: the store keeps it, and the
+normalized copy beside.
+
+What Sentry would keep of an item (`verdict`) follows from those, so `judge` says it when a
+view asks — the console for what it prints, `show` — rather than for every item of a flood.
 """
 
 from __future__ import annotations
@@ -17,15 +20,16 @@ from devsentry.model import Model, ModelError, decode_item, is_binary, kind_of
 from devsentry.process.normalize import normalize_event
 from devsentry.process.sender import Sender
 from devsentry.process.tags import event_tags
-from devsentry.process.verdict import InSentry, in_sentry
+from devsentry.process.verdict import InSentry, Note, in_sentry
 from devsentry.protocol.envelope import Envelope, Item
 from devsentry.protocol.times import epoch_seconds
 from devsentry.protocol.untrusted import decode_json
-from devsentry.store.records import Processed
+from devsentry.store.records import Processed, ProcessedRecord
 
-__all__ = ["Derived", "process_item", "sender_of"]
+__all__ = ["Derived", "judge", "process_item", "sender_of"]
 
 _encode = msgspec.json.Encoder().encode
+_notes = msgspec.json.Decoder(list[Note])
 
 
 class Derived(msgspec.Struct):
@@ -72,13 +76,13 @@ def process_item(item: Item, sender: Sender, event_id: str | None = None) -> Der
     """Decode, and for events normalize, one item; an item that cannot be read is `error`.
     `event_id` is the envelope header's, which Relay gives the event it carries."""
     if not kind_of(item.type).normalized:
-        return _as_sent(item, sender)
+        return _as_sent(item)
     try:
         data = decode_json(item.payload)
     except msgspec.DecodeError:
         data = None
     if not isinstance(data, dict):  # not a JSON object: the model says what is wrong
-        return _as_sent(item, sender)
+        return _as_sent(item)
     if event_id is not None:
         data["event_id"] = event_id
     removed = normalize_event(data, sender)
@@ -86,54 +90,55 @@ def process_item(item: Item, sender: Sender, event_id: str | None = None) -> Der
     data["tags"] = [list(tag) for tag in tags]  # as Sentry's stored event has them
     normalized = _encode(data)
     try:
-        model = decode_item(Item(item.header, normalized, item.raw_header))
+        model = decode_item(Item(item.header, normalized, item.raw_header), depth_checked=True)
     except ModelError:  # the payload as sent says why (normalization keeps every shape)
-        return _as_sent(item, sender)
-    verdict = in_sentry(
-        item.type,
-        len(item.payload),
-        data,
-        removed=removed,
-        received=sender.received,
-        sent_at=sender.sent_at,
-    )
-    return Derived(model, None, Processed(tags, normalized, _verdict_json(verdict)))
+        return _as_sent(item)
+    notes = _encode(removed).decode() if removed else None
+    return Derived(model, None, Processed(tags, normalized, notes))
 
 
-def _as_sent(item: Item, sender: Sender) -> Derived:
-    """An item processing does not normalize: decoded as sent, with Sentry's verdict."""
+def _as_sent(item: Item) -> Derived:
+    """An item processing does not normalize, decoded as sent."""
     try:
-        model = decode_item(item)
-        error = None
+        return Derived(decode_item(item))
     except ModelError as exc:
-        model, error = None, str(exc)
-    payload: Any = None
-    if error is None and model is not None and not is_binary(item):
+        return Derived(None, str(exc))
+
+
+def judge(
+    item: Item,
+    sender: Sender,
+    processed: Processed | ProcessedRecord | None,
+    error: str | None,
+) -> InSentry:
+    """What Sentry would do with `item`: from its normalized copy and what normalization
+    removed (events), or its payload as sent (anything else), and why it is invalid."""
+    normalized = processed.normalized if processed is not None else None
+    removed: list[Note] = []
+    if processed is not None and processed.removed:
         try:
-            payload = decode_json(item.payload)
+            removed = _notes.decode(processed.removed)
+        except msgspec.DecodeError:  # devsentry's own JSON: a damaged store
+            removed = []
+    payload: Any = None
+    if error is None and (normalized is not None or not is_binary(item)):
+        try:
+            payload = decode_json(normalized if normalized is not None else item.payload)
         except msgspec.DecodeError:
             payload = None
-    verdict = in_sentry(
+    return in_sentry(
         item.type,
         len(item.payload),
         payload if isinstance(payload, dict) else None,
         invalid=error,
+        removed=removed,
         received=sender.received,
         item_count=_item_count(item),
         sent_at=sender.sent_at,
     )
-    json = _verdict_json(verdict)
-    return Derived(model, error, Processed(in_sentry=json) if json is not None else None)
 
 
 def _item_count(item: Item) -> int | None:
     """A container's `item_count` header (logs, spans, metrics), when it is a count."""
     count = item.header.get("item_count")
     return count if isinstance(count, int) and not isinstance(count, bool) else None
-
-
-def _verdict_json(verdict: InSentry) -> str | None:
-    """The verdict as stored; None for the common case, kept with nothing to say."""
-    if verdict.verdict == "kept" and not verdict.notes:
-        return None
-    return _encode(verdict).decode()

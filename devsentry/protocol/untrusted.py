@@ -8,8 +8,8 @@ as invalid JSON.
 
 from __future__ import annotations
 
+import itertools
 import math
-import re
 from typing import Any
 
 import msgspec
@@ -18,24 +18,24 @@ from devsentry.protocol.limits import MAX_JSON_DEPTH
 
 __all__ = ["decode_json", "lenient_str", "too_deep"]
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+#: Every byte but brackets, quotes and backslashes (deleted first: what is left is small).
+_NOT_STRUCTURE = bytes(range(256)).translate(None, b'[]{}"\\')
+_NOT_BRACKET = bytes(range(256)).translate(None, b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 def too_deep(payload: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether JSON in `payload` nests deeper than `limit`; cheap unless it has that many
-    brackets at all (strings are taken out first: a bracket inside one does not count)."""
+    """Whether JSON in `payload` nests deeper than `limit`; free unless it has that many
+    brackets at all. Brackets inside strings do not count: with everything but brackets,
+    quotes and backslashes deleted, escapes dropped, the strings are every other piece
+    between quotes. Each step runs in C (a 44 KB event takes about 0.1 ms)."""
     if payload.count(b"[") + payload.count(b"{") <= limit:
         return False
-    depth = 0
-    for byte in _NOT_BRACKET.sub(b"", _STRING.sub(b"", payload)):
-        if byte in b"[{":
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
+    structure = payload.translate(None, _NOT_STRUCTURE)
+    if b"\\" in structure:
+        structure = structure.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside = b"".join(structure.split(b'"')[::2]).translate(None, _NOT_BRACKET)
+    return max(itertools.accumulate(map(_STEP.__getitem__, outside)), default=0) > limit
 
 
 def decode_json(data: bytes | str) -> Any:

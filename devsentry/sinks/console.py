@@ -26,14 +26,17 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-import msgspec
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
+from devsentry.process.derive import judge
 from devsentry.process.indexer import Captured
+from devsentry.process.sender import Sender
 from devsentry.process.verdict import InSentry
+from devsentry.protocol.times import epoch_seconds
 from devsentry.render.items import ItemMeta, render_item
+from devsentry.render.layout import one_line
 from devsentry.render.text import clean
 from devsentry.render.verdict import verdict_line
 from devsentry.tasks import supervise
@@ -60,14 +63,15 @@ def item_meta(captured: Captured, index: int) -> ItemMeta:
 
 
 def _verdict(captured: Captured, index: int) -> InSentry | None:
-    """What Sentry would do with the item, when processing said anything."""
-    processed = captured.records[index].processed if index < len(captured.records) else None
-    if processed is None or processed.in_sentry is None:
+    """What Sentry would do with the item (judged here, for what the console prints)."""
+    if index >= len(captured.records):
         return None
-    try:
-        return msgspec.json.decode(processed.in_sentry, type=InSentry)
-    except msgspec.DecodeError:
-        return None
+    record = captured.records[index]
+    envelope = captured.envelope
+    sender = Sender(
+        received=captured.received, sent_at=epoch_seconds(envelope.header.get("sent_at"))
+    )
+    return judge(envelope.items[index], sender, record.processed, record.error)
 
 
 def render_captured(captured: Captured, only: Sequence[int] | None = None) -> list[RenderableType]:
@@ -80,8 +84,12 @@ def render_captured(captured: Captured, only: Sequence[int] | None = None) -> li
         meta = item_meta(captured, index)
         model = captured.models[index] if index < len(captured.models) else None
         view = render_item(item, model, meta)
-        line = verdict_line(_verdict(captured, index))
-        views.append(view if line is None else Group(view, Padding(line, (0, 0, 0, 2))))
+        try:
+            line = verdict_line(_verdict(captured, index))
+        except Exception:  # a verdict bug costs its line, never the item's view
+            log.warning("could not judge a %s item", item.type, exc_info=True)
+            line = None
+        views.append(view if line is None else Group(view, Padding(one_line(line), (0, 0, 0, 2))))
     return views
 
 

@@ -72,7 +72,7 @@ class Processed(msgspec.Struct):
 
     tags: list[tuple[str, str]] = msgspec.field(default_factory=list)
     normalized: bytes | None = None  # the event as Sentry sees it, JSON
-    in_sentry: str | None = None  # the verdict, JSON; None: kept as it is
+    removed: str | None = None  # what normalization removed as invalid: notes, JSON
 
 
 class NewIssue(msgspec.Struct):
@@ -199,7 +199,7 @@ class ProcessedRecord(msgspec.Struct):
     """What the processing stage kept for one item."""
 
     normalized: bytes | None  # the event as Sentry sees it, JSON
-    in_sentry: str | None  # the verdict, JSON; None: kept as it is
+    removed: str | None  # what normalization removed as invalid: notes, JSON
 
 
 class StoredEnvelope(msgspec.Struct):

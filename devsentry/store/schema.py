@@ -135,8 +135,9 @@ CREATE INDEX IF NOT EXISTS rejected_received ON rejected (received);
 CREATE INDEX IF NOT EXISTS envelopes_project ON envelopes (project);
 """,
     # 3: the processing stage. Envelopes keep what their request said about the sender; each
-    # processed item its normalized event and Sentry's verdict; tags are kept per event (for
-    # filters) and counted per issue (facets); releases are known with when they first came.
+    # processed event its normalized copy and what normalization removed (Sentry's verdict is
+    # judged from those when read); tags are kept per event (for filters) and counted per
+    # issue (facets); releases are known with when they first came.
     """
 ALTER TABLE envelopes ADD COLUMN user_agent TEXT;
 ALTER TABLE envelopes ADD COLUMN client_hints TEXT;
@@ -145,7 +146,7 @@ CREATE INDEX IF NOT EXISTS issues_first_release ON issues (first_release);
 CREATE TABLE IF NOT EXISTS processed (
     item_id INTEGER PRIMARY KEY,
     normalized BLOB,
-    in_sentry TEXT
+    removed TEXT
 );
 CREATE TABLE IF NOT EXISTS item_tags (
     item_id INTEGER NOT NULL,

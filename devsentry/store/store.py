@@ -178,7 +178,7 @@ class Store:
         """What processing derived for an item (None: nothing kept, or indexed before
         devsentry processed items)."""
         row = self.db.execute(
-            "SELECT normalized, in_sentry FROM processed WHERE item_id = ?", (item_id,)
+            "SELECT normalized, removed FROM processed WHERE item_id = ?", (item_id,)
         ).fetchone()
         if row is None:
             return None

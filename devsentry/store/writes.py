@@ -288,15 +288,15 @@ class _Releases:
 
 
 def _write_derived(db: sqlite3.Connection, derived: list[tuple[int, Processed]]) -> None:
-    """Normalized events, verdicts and per-event tags (for `--tag`) of the batch's items."""
+    """Normalized events, what normalization removed, and per-event tags (for `--tag`)."""
     rows = [
-        (item_id, pack(p.normalized) if p.normalized is not None else None, p.in_sentry)
+        (item_id, pack(p.normalized) if p.normalized is not None else None, p.removed)
         for item_id, p in derived
-        if p.normalized is not None or p.in_sentry is not None
+        if p.normalized is not None or p.removed is not None
     ]
     if rows:
         db.executemany(
-            "INSERT OR REPLACE INTO processed (item_id, normalized, in_sentry) VALUES (?, ?, ?)",
+            "INSERT OR REPLACE INTO processed (item_id, normalized, removed) VALUES (?, ?, ?)",
             rows,
         )
     tags = [(item_id, key, value) for item_id, p in derived for key, value in p.tags]
