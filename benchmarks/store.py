@@ -1,9 +1,10 @@
-"""Reading a big store: `devsentry stats`, `issues` and `events` on N envelopes.
+"""Reading a big store: `devsentry stats`, `issues`, `events`, `show` and `tags` on N envelopes.
 
 1. Fills a scratch store with N small envelopes (default 1,000,000), written directly through
    `store/writes.py` in large transactions, as the writer and the indexer would write them:
    mostly error events spread over a few hundred issues and projects, some transactions and
-   logs.
+   logs; events carry the dozen tags processing derives (facets counted as the indexer counts
+   them).
 2. Times each command as a user runs it (a fresh `python -m devsentry …` process, --json so no
    terminal rendering is timed), and `devsentry --version` as the baseline: Python starting and
    importing, which every command pays. Prints medians over `--repeat` runs.
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 from devsentry.store import NewEnvelope, NewIssue, NewItem, Store, writes
+from devsentry.store.records import Processed
 
 BATCH = 20_000  # envelopes per transaction while filling
 ISSUES = 300
@@ -71,9 +73,31 @@ def envelope(n: int, now: float, padding: int) -> NewEnvelope:
                 title=title,
                 user=f"id:{n % 1000}",
                 issue=issue,
+                processed=Processed(tags=_tags(n)) if item_type != "log" else None,
             )
         ],
     )
+
+
+def _tags(n: int) -> list[tuple[str, str]]:
+    """What processing derives for an SDK event: a dozen tags, a few hundred distinct values."""
+    browser = "Firefox" if n % 5 == 0 else "Chrome"
+    return [
+        ("feature", f"f{n % 20}"),
+        ("browser", f"{browser} {120 + n % 10}.0"),
+        ("browser.name", browser),
+        ("client_os.name", "Windows" if n % 3 else "Mac OS X"),
+        ("runtime", "CPython 3.12.1"),
+        ("runtime.name", "CPython"),
+        ("url", f"https://shop.test/api/items/{n % 50}"),
+        ("user", f"id:{n % 1000}"),
+        ("level", "error"),
+        ("release", f"shop@1.{n % 3}"),
+        ("environment", "development"),
+        ("handled", "yes" if n % 4 else "no"),
+        ("mechanism", "generic"),
+        ("server_name", f"web-{n % 4}"),
+    ]
 
 
 def fill(path: Path, count: int, padding: int) -> None:
@@ -110,6 +134,11 @@ COMMANDS = {
     "devsentry issues --json": ["issues", "--json"],
     "devsentry events --json": ["events", "--json"],
     "devsentry events --type log --json": ["events", "--type", "log", "--json"],
+    "devsentry show DS-1 --json (facets)": ["show", "DS-1", "--json"],
+    "devsentry tags DS-1 --json": ["tags", "DS-1", "--json"],
+    "devsentry issues --tag (1 in 5) --json": ["issues", "--tag", "browser.name:Firefox", "--json"],
+    "devsentry events --tag (1 in 5) --json": ["events", "--tag", "browser.name:Firefox", "--json"],
+    "devsentry events --tag (1 in 1000) --json": ["events", "--tag", "user:id:7", "--json"],
 }
 
 

@@ -45,8 +45,8 @@ __all__ = ["Captured", "Indexer", "Sink"]
 
 log = logging.getLogger(__name__)
 
-_BATCH = 64  # envelopes per index transaction when calm (a few ms of work at a time)
-_BATCH_UNDER_LOAD = 16  # … and while requests keep arriving (a flood)
+_BATCH = 16  # envelopes per index transaction when calm (under 10 ms of work at a time)
+_BATCH_UNDER_LOAD = 4  # … and while requests keep arriving (a flood): about 2 ms of work
 _FLOOD_RATE = 200.0  # envelopes per second above which indexing yields to ingest
 _MAX_WAIT_UNDER_LOAD = 0.1  # seconds: indexing always makes progress, even in a flood
 _BACKLOG = 1_000  # parsed envelopes kept in memory (~12 MB); beyond that, re-read from the store

@@ -64,7 +64,12 @@ def where(q: Query, table: Literal["issues", "items"]) -> tuple[str, list[Any]]:
         # Items: the event carries the tag. Issues: one of its events did (its facets count
         # every event indexed, pruned ones too, as Sentry's tag counts do).
         if table == "items":
-            clauses.append("id IN (SELECT item_id FROM item_tags WHERE key = ? AND value = ?)")
+            # A lookup per item, newest first, until the page is full: no index on the values
+            # (it would add a B-tree entry per tag of every event, a third of a store's size).
+            clauses.append(
+                "EXISTS (SELECT 1 FROM item_tags"
+                " WHERE item_id = items.id AND key = ? AND value = ?)"
+            )
         else:
             clauses.append("id IN (SELECT issue_id FROM issue_tags WHERE key = ? AND value = ?)")
         args += [key, value]

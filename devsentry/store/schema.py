@@ -154,7 +154,6 @@ CREATE TABLE IF NOT EXISTS item_tags (
     value TEXT NOT NULL,
     PRIMARY KEY (item_id, key)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS item_tags_value ON item_tags (key, value);
 CREATE TABLE IF NOT EXISTS issue_tags (
     issue_id INTEGER NOT NULL,
     key TEXT NOT NULL,
