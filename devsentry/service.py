@@ -26,8 +26,7 @@ from rich.console import Console
 
 from devsentry.ingest.forward import ForwardPolicy
 from devsentry.ingest.origins import OriginPolicy
-from devsentry.ingest.pipeline import Listener, Pipeline
-from devsentry.process.indexer import Indexer, Sink
+from devsentry.ingest.pipeline import Pipeline
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE
 from devsentry.store.faults import StoreUnavailable
 from devsentry.store.outbox import Delivery, Outbox
@@ -38,7 +37,12 @@ from devsentry.transports.address import DEFAULT_PORT, DEFAULT_PROXY_PORT
 from devsentry.transports.server import Server
 
 if TYPE_CHECKING:
+    from devsentry.ingest.pipeline import Listener
+    from devsentry.process.indexer import Indexer, Sink
+    from devsentry.sinks.forward import Forwarder
+    from devsentry.store.indexing import IndexWriter
     from devsentry.transports.intercept import Proxy
+    from devsentry.worker import Work
 
 __all__ = [
     "Background",
@@ -83,19 +87,51 @@ def store_notices(sinks: Sequence[Sink]) -> StoreNotify | None:
     return notify
 
 
+def console_notices(console: Console | None) -> StoreNotify | None:
+    """`store_notices` for an ingest process whose sinks run in the worker: printed on
+    `console` directly (the ingest process prints nothing else while it runs)."""
+    if console is None:
+        return None
+
+    def notify(fault: StoreUnavailable | None) -> None:
+        from devsentry.render.store import store_notice
+
+        console.print(store_notice(fault))
+
+    return notify
+
+
+class Processing:
+    """What runs after the commit, started together: the indexer, the sinks and the
+    forwarder. `listeners` are the pipeline's when they share its process; `poke()` wakes them
+    when the commit happened in another process (the worker is told through a pipe)."""
+
+    def __init__(self, indexer: Indexer, forwarder: Forwarder | None) -> None:
+        self.indexer = indexer
+        self.forwarder = forwarder
+        self.listeners: list[Listener] = [indexer.committed]
+        if forwarder is not None:
+            self.listeners.append(forwarder.committed)
+
+    def poke(self) -> None:
+        self.indexer.poke()
+        if self.forwarder is not None:
+            self.forwarder.poke()
+
+
 @asynccontextmanager
-async def ingesting(
-    store: Path,
+async def processing(
+    writer: StoreWriter | IndexWriter,
     *,
     sinks: Sequence[Sink] = (),
-    keep: int = DEFAULT_KEEP,
-    max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
-) -> AsyncIterator[Pipeline]:
-    """The store's writer, the pipeline and everything after it, for the `async with` block."""
-    writer = StoreWriter(store, keep=keep, notify=store_notices(sinks))
-    indexer = Indexer(writer, sinks)
-    listeners: list[Listener] = [indexer.committed]
+    batch: int | None = None,
+) -> AsyncIterator[Processing]:
+    """The indexer, the sinks and (with `forward`) the forwarder on `writer`, for the block;
+    on exit everything committed is indexed and the sinks are drained."""
+    from devsentry.process.indexer import Indexer
+
+    indexer = Indexer(writer, sinks) if batch is None else Indexer(writer, sinks, batch=batch)
     forwarder = None
     if forward is not None:
         from devsentry.render.forwarding import forward_notice
@@ -114,8 +150,6 @@ async def ingesting(
             max_waiting=forward.max_waiting,
             notify=notify if consoles else None,
         )
-        listeners.append(forwarder.committed)
-    pipeline = Pipeline(writer, max_size=max_size, forward=forward, listeners=listeners)
     started: list[Sink] = []
     try:
         for sink in sinks:
@@ -124,13 +158,56 @@ async def ingesting(
         await indexer.start()
         if forwarder is not None:
             await forwarder.start()
-        yield pipeline
+        yield Processing(indexer, forwarder)
     finally:
         if forwarder is not None:
             await forwarder.stop()
         await indexer.stop()  # index what was acknowledged, so the sinks see it
         for sink in reversed(started):
             await sink.stop()
+
+
+@asynccontextmanager
+async def ingesting(
+    store: Path,
+    *,
+    sinks: Sequence[Sink] = (),
+    keep: int = DEFAULT_KEEP,
+    max_size: int = DEFAULT_MAX_SIZE,
+    forward: ForwardPolicy | None = None,
+    work: Work | None = None,
+    notices: Console | None = None,
+) -> AsyncIterator[Pipeline]:
+    """The store's writer, the pipeline and everything after it, for the `async with` block.
+
+    With `work`, everything after the commit runs in a worker process (`devsentry.worker`)
+    that `work` describes, and `sinks` must be empty; `notices` is the console that says what
+    the ingest process itself has to say (a store that takes no writes, a worker restarted).
+    Without it, `sinks` run here and say those things.
+    """
+    if work is None:
+        writer = StoreWriter(store, keep=keep, notify=store_notices(sinks))
+        try:
+            async with processing(writer, sinks=sinks, forward=forward) as after:
+                yield Pipeline(
+                    writer, max_size=max_size, forward=forward, listeners=after.listeners
+                )
+        finally:
+            writer.close()
+        return
+    if sinks:
+        raise ValueError("with a worker process, the sinks run there: describe them in `work`")
+    from devsentry.worker import WorkerProcess
+
+    writer = StoreWriter(store, keep=keep, notify=console_notices(notices))
+    worker = WorkerProcess(store, work, forward=forward, console=notices)
+    try:
+        await worker.start()
+        try:
+            yield Pipeline(writer, max_size=max_size, forward=forward, listeners=[worker.committed])
+        finally:
+            await worker.stop()  # it indexes what was acknowledged, so the sinks see it
+    finally:
         writer.close()
 
 
@@ -145,11 +222,19 @@ async def serving(
     max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
     origins: OriginPolicy | None = None,
+    work: Work | None = None,
+    notices: Console | None = None,
 ) -> AsyncIterator[Server]:
     """An ingest server on `store` for the duration of the `async with` block; web pages may
-    send to it from loopback origins and those `origins` allows."""
+    send to it from loopback origins and those `origins` allows. `work`: as for `ingesting`."""
     async with ingesting(
-        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward
+        store,
+        sinks=sinks,
+        keep=keep,
+        max_size=max_size,
+        forward=forward,
+        work=work,
+        notices=notices,
     ) as pipeline:
         server = Server(pipeline, host=host, port=port, origins=origins or OriginPolicy())
         try:
@@ -174,13 +259,24 @@ async def intercepting(
     on_warning: Callable[[str], None] | None = None,
     addons: Sequence[object] = (),
     mitmproxy_options: Mapping[str, Any] | None = None,
+    work: Work | None = None,
+    notices: Console | None = None,
 ) -> AsyncIterator[Proxy]:
     """mitmproxy with the devsentry addon in front of the pipeline, for the `async with`
-    block (`transports.intercept.proxying` says what the proxy options mean)."""
+    block (`transports.intercept.proxying` says what the proxy options mean; `work` is as for
+    `ingesting`)."""
     from devsentry.transports.intercept import proxying
 
     async with (
-        ingesting(store, sinks=sinks, keep=keep, max_size=max_size, forward=forward) as pipeline,
+        ingesting(
+            store,
+            sinks=sinks,
+            keep=keep,
+            max_size=max_size,
+            forward=forward,
+            work=work,
+            notices=notices,
+        ) as pipeline,
         proxying(
             pipeline,
             store,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +18,7 @@ from devsentry.cli.options import (
     quiet_option,
     resolve_store,
     store_option,
+    workers_option,
 )
 from devsentry.protocol.limits import DEFAULT_MAX_SIZE, MIB
 from devsentry.render.console import make_console
@@ -26,6 +27,8 @@ from devsentry.store.store import DEFAULT_KEEP
 from devsentry.transports.address import DEFAULT_PORT
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from devsentry.ingest.origins import OriginPolicy
 
 
@@ -69,6 +72,7 @@ if TYPE_CHECKING:
 @allow_origin_option
 @forward_options()
 @quiet_option
+@workers_option
 def serve(
     host: str,
     port: int,
@@ -80,6 +84,7 @@ def serve(
     forward_types: str | None,
     forward_sample: float,
     quiet: bool,
+    workers: int,
 ) -> None:
     """Run the local ingest server.
 
@@ -93,10 +98,13 @@ def serve(
 
     With --forward DSN, a copy of every accepted envelope also goes to that DSN (your team's
     Sentry, a staging Sentry or a Relay), in the background, through a durable outbox.
+
+    Processing, the index and the live console run in a worker process beside the one that
+    answers SDKs (--workers 0: all in one process).
     """
     from devsentry.render.banner import serve_banner
     from devsentry.render.forwarding import forward_line
-    from devsentry.service import make_sinks, run_until_stopped, serving
+    from devsentry.service import run_until_stopped, serving
     from devsentry.transports.server import Server
 
     console = make_console()
@@ -114,11 +122,11 @@ def serve(
                 path,
                 host=host,
                 port=port,
-                sinks=make_sinks(None if quiet else console),
                 keep=keep,
                 max_size=max_size * MIB,
                 forward=policy,
                 origins=origins,
+                **after_commit(console, quiet, workers),
             ),
             ready,
         )
@@ -144,6 +152,7 @@ def serve(
 @store_option
 @forward_options(dsn_optional=True)
 @quiet_option
+@workers_option
 def intercept(
     listen_host: str,
     listen_port: int,
@@ -154,6 +163,7 @@ def intercept(
     forward_types: str | None,
     forward_sample: float,
     quiet: bool,
+    workers: int,
 ) -> None:
     """Record an app's Sentry traffic through mitmproxy, without changing its DSN.
 
@@ -167,7 +177,7 @@ def intercept(
 
     from devsentry.render.banner import intercept_banner
     from devsentry.render.forwarding import forward_line
-    from devsentry.service import intercepting, make_sinks, run_until_stopped
+    from devsentry.service import intercepting, run_until_stopped
     from devsentry.transports.addon import DEFAULT_HOSTS
     from devsentry.transports.intercept import InterceptError, Proxy
 
@@ -199,15 +209,28 @@ def intercept(
                 host=listen_host,
                 port=listen_port,
                 confdir=confdir,
-                sinks=make_sinks(None if quiet else console),
                 hosts=sentry_hosts,
                 on_warning=warn,
                 forward=policy,
+                **after_commit(console, quiet, workers),
             ),
             ready,
         )
     except (InterceptError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def after_commit(console: Console, quiet: bool, workers: int) -> dict[str, Any]:
+    """The `sinks=` (one process) or `work=` and `notices=` (a worker process) of an
+    assembly in `devsentry.service`, for the console `console` unless quiet."""
+    from devsentry.service import make_sinks
+    from devsentry.worker import Work
+
+    if not workers:
+        return {"sinks": make_sinks(None if quiet else console)}
+    if quiet:
+        return {"work": Work(console=None)}
+    return {"work": Work(console="stdout"), "notices": console}
 
 
 @cli.command("addon-path")

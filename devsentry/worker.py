@@ -1,0 +1,229 @@
+"""The worker process: processing, the index and every sink, beside the ingest process.
+
+`devsentry serve` and `intercept` answer SDKs from one process and do everything after the
+commit — decoding, normalization, grouping, the index, the live console, forwarding — in a
+second one, so ingest has a core of its own. The store is how they share work: the ingest
+process commits raw envelopes, the worker reads what is not indexed yet (`Store.unindexed`)
+and writes the index, recording how far it got in the same transaction.
+
+The only other link is a pipe, the worker's standard input. After commits the ingest process
+writes a byte to it (at most one per loop iteration, never blocking: a full pipe already holds
+a wake-up), so the worker starts at once instead of polling. The pipe's end tells the worker
+to stop: it indexes what is left, drains its sinks and exits. That happens when the ingest
+process stops (after committing everything in flight) and also when it dies, however it dies.
+Ctrl-C reaches both processes (one terminal, one process group); the worker ignores it and
+waits for its pipe. A worker that exits on its own is started again and catches up from the
+store: an envelope is indexed (and printed) once, since its index rows and the progress mark
+commit together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import msgspec
+
+from devsentry.ingest.forward import ForwardPolicy
+from devsentry.tasks import spawn
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from devsentry.ingest.pipeline import Committed
+
+__all__ = ["Work", "WorkerProcess", "main"]
+
+log = logging.getLogger(__name__)
+
+_BATCH = 32  # envelopes per index transaction: the write lock is held for about 3 ms
+_RESTART_FIRST = 0.5  # seconds before a stopped worker is started again, doubling…
+_RESTART_MAX = 10.0  # … up to this, and back to the first once a worker ran a minute
+_STOP_TIMEOUT = 120.0  # seconds a stopping worker may take to index what is left
+
+
+class Work(msgspec.Struct, frozen=True):
+    """What the worker runs besides the indexer: where its live console prints (None:
+    quiet) and how wide it is (None: the terminal's width)."""
+
+    console: Literal["stdout", "stderr"] | None = "stdout"
+    width: int | None = None
+
+
+class _Spec(msgspec.Struct, frozen=True):
+    """The worker's command line: the store, its work, and the forward policy whose outbox
+    it delivers."""
+
+    store: str
+    work: Work
+    forward: ForwardPolicy | None = None
+
+
+class WorkerProcess:
+    """The ingest process's side: starts the worker, wakes it after commits, starts it
+    again when it stops, and stops it last."""
+
+    def __init__(
+        self,
+        store: Path,
+        work: Work,
+        *,
+        forward: ForwardPolicy | None = None,
+        console: Console | None = None,
+    ) -> None:
+        self._spec = msgspec.json.encode(_Spec(str(store), work, forward)).decode()
+        self._console = console
+        self._proc: asyncio.subprocess.Process | None = None
+        self._pipe: int | None = None  # the write end of the worker's standard input
+        self._poke_due = False
+        self._stopping = False
+        self._watcher: asyncio.Task[None] | None = None
+        self.restarts = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    async def start(self) -> None:
+        await self._spawn()
+        self._watcher = spawn(self._watch(), name="devsentry worker watcher")
+
+    def committed(self, committed: Committed) -> None:
+        """The pipeline's listener: wake the worker, once per loop iteration however many
+        envelopes were committed in it."""
+        if not self._poke_due:
+            self._poke_due = True
+            asyncio.get_running_loop().call_soon(self._poke)
+
+    def _poke(self) -> None:
+        self._poke_due = False
+        if self._pipe is None:
+            return
+        with contextlib.suppress(BlockingIOError, BrokenPipeError):
+            # Full: the worker has wake-ups enough. Broken: it died; the watcher restarts it.
+            os.write(self._pipe, b"\x01")
+
+    async def stop(self) -> None:
+        """Close the pipe and wait for the worker to index what is left and exit."""
+        self._stopping = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+        self._close_pipe()
+        proc = self._proc
+        if proc is None or proc.returncode is not None:
+            return
+        try:
+            await asyncio.wait_for(proc.wait(), _STOP_TIMEOUT)
+        except TimeoutError:
+            log.warning("the worker did not finish indexing in time; the next start does")
+            proc.kill()
+            await proc.wait()
+
+    async def _spawn(self) -> None:
+        read, write = os.pipe()
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "devsentry.worker", self._spec, stdin=read
+            )
+        except BaseException:
+            os.close(write)
+            raise
+        finally:
+            os.close(read)
+        os.set_blocking(write, False)
+        self._pipe = write
+
+    def _close_pipe(self) -> None:
+        if self._pipe is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._pipe)
+            self._pipe = None
+
+    async def _watch(self) -> None:
+        delay = _RESTART_FIRST
+        while True:
+            assert self._proc is not None
+            started = time.monotonic()
+            code = await self._proc.wait()
+            if self._stopping:
+                return
+            self._close_pipe()
+            self.restarts += 1
+            self._say(code)
+            if time.monotonic() - started > 60:
+                delay = _RESTART_FIRST
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _RESTART_MAX)
+            await self._spawn()
+
+    def _say(self, code: int) -> None:
+        how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+        message = (
+            f"devsentry's worker stopped ({how}); starting it again: it catches up from the store"
+        )
+        if self._console is not None:
+            from rich.text import Text
+
+            self._console.print(Text("✖ " + message, style="bold red"))
+        else:
+            log.warning("%s", message)
+
+
+def main(argv: list[str]) -> None:
+    """`python -m devsentry.worker SPEC`, started by `WorkerProcess` with the pipe as stdin."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the ingest process, then us
+    spec = msgspec.json.decode(argv[1], type=_Spec)
+    asyncio.run(_work(spec))
+
+
+async def _work(spec: _Spec) -> None:
+    from devsentry.render.console import make_console
+    from devsentry.service import make_sinks, processing
+    from devsentry.store.indexing import IndexWriter
+
+    work = spec.work
+    console = (
+        None
+        if work.console is None
+        else make_console(stderr=work.console == "stderr", width=work.width)
+    )
+    writer = IndexWriter(Path(spec.store))
+    loop = asyncio.get_running_loop()
+    ended = asyncio.Event()
+    try:
+        async with processing(
+            writer, sinks=make_sinks(console), forward=spec.forward, batch=_BATCH
+        ) as after:
+
+            def readable() -> None:
+                try:
+                    data = os.read(0, 65536)
+                except BlockingIOError:
+                    return
+                except OSError:
+                    data = b""
+                if data:
+                    after.poke()
+                else:  # the ingest process stopped (or died): finish and exit
+                    loop.remove_reader(0)
+                    ended.set()
+
+            os.set_blocking(0, False)
+            loop.add_reader(0, readable)
+            after.poke()  # what was committed before this worker started
+            await ended.wait()
+    finally:
+        writer.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,190 @@
+"""`serve` in two processes: the ingest process answers SDKs, the worker processes, indexes
+and prints. Driven as users run it: the real CLI, real HTTP, the real sentry-sdk, signals."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from devsentry.protocol import parse
+from devsentry.store import Store
+from devsentry.testing import wait_until
+from tests.conftest import FIXTURES, run_python_app
+from tests.test_server import AUTH, start_serve
+
+ERROR_ENVELOPE = (FIXTURES / "python" / "error_chained.envelope").read_bytes()
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux: /proc/<pid>/task/<pid>/children)."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except FileNotFoundError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def worker_of(proc: subprocess.Popen[str]) -> int:
+    return wait_until(lambda: next(iter(children(proc.pid)), None), "the worker process")
+
+
+def port_of(dsn: str) -> int:
+    return int(dsn.rsplit(":", 1)[1].split("/")[0])
+
+
+def read_until(proc: subprocess.Popen[str], text: str, seen: list[str], timeout: float = 20) -> None:
+    """Read the console line by line until one holds `text` (a reader thread keeps the pipe
+    from filling)."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in seen):
+        assert time.monotonic() < deadline, f"never printed {text!r}:\n{''.join(seen)}"
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            raise AssertionError(f"serve exited before printing {text!r}:\n{''.join(seen)}")
+        seen.append(line)
+
+
+class Flood:
+    """Threads posting the error envelope with fresh event ids; keeps the acknowledged ids."""
+
+    def __init__(self, port: int, threads: int = 4) -> None:
+        self.port = port
+        self.acknowledged: list[str] = []
+        self.stop = threading.Event()
+        self._threads = [threading.Thread(target=self._send) for _ in range(threads)]
+        self._template = ERROR_ENVELOPE.decode()
+        self._old_id = parse(ERROR_ENVELOPE).event_id or ""
+
+    def __enter__(self) -> Flood:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self._threads:
+            thread.join(10)
+
+    def _send(self) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            while not self.stop.is_set():
+                event_id = uuid.uuid4().hex
+                body = self._template.replace(self._old_id, event_id).encode()
+                try:
+                    connection.request("POST", "/api/1/envelope/", body, AUTH)
+                    response = connection.getresponse()
+                    response.read()
+                except OSError:
+                    return  # the server is gone
+                if response.status == 200:
+                    self.acknowledged.append(event_id)
+        finally:
+            connection.close()
+
+
+def indexed_event_ids(store: Path) -> list[str]:
+    with Store(store, readonly=True) as db:
+        return [row[0] for row in db.db.execute("SELECT event_id FROM items WHERE type = 'event'")]
+
+
+def test_serve_runs_a_worker_that_prints_and_stops_with_it_on_ctrl_c(tmp_path: Path) -> None:
+    """The console is printed by the worker in serve's terminal; Ctrl-C (the terminal sends
+    SIGINT to both) stops both cleanly, the worker after the ingest process."""
+    store = tmp_path / "two.db"
+    proc, dsn, _ = start_serve(store)
+    seen: list[str] = []
+    try:
+        worker = worker_of(proc)
+        assert "devsentry.worker" in Path(f"/proc/{worker}/cmdline").read_text()
+        run_python_app("checkout", "error", SENTRY_DSN=dsn)
+        read_until(proc, "RuntimeError: checkout failed", seen)
+        read_until(proc, "new issue DS-1", seen)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        os.kill(worker, signal.SIGINT)  # as the terminal does: the whole group gets it
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert not alive(worker)
+    with Store(store, readonly=True) as db:
+        (issues,) = db.db.execute("SELECT count(*) FROM issues").fetchone()
+    assert issues == 1
+
+
+def test_workers_0_runs_everything_in_one_process(tmp_path: Path) -> None:
+    proc, dsn, _ = start_serve(tmp_path / "one.db", "--workers", "0")
+    seen: list[str] = []
+    try:
+        run_python_app("checkout", "error", SENTRY_DSN=dsn)
+        read_until(proc, "RuntimeError: checkout failed", seen)
+        assert children(proc.pid) == []
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 130
+
+
+def test_a_worker_killed_mid_flood_is_restarted_and_indexes_each_envelope_once(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL to the worker while envelopes pour in: serve says so, starts another, and
+    every acknowledged envelope ends up indexed exactly once."""
+    store = tmp_path / "flood.db"
+    proc, dsn, _ = start_serve(store, "--quiet")
+    try:
+        first = worker_of(proc)
+        with Flood(port_of(dsn)) as flood:
+            wait_until(lambda: len(flood.acknowledged) > 200, "200 acknowledged", timeout=30)
+            os.kill(first, signal.SIGKILL)
+            wait_until(
+                lambda: next((c for c in children(proc.pid) if c != first), None),
+                "a new worker",
+                timeout=20,
+            )
+            count = len(flood.acknowledged)
+            wait_until(lambda: len(flood.acknowledged) > count + 200, "200 more", timeout=30)
+        acknowledged = set(flood.acknowledged)
+        wait_until(
+            lambda: len(indexed_event_ids(store)) >= len(acknowledged) or None,
+            lambda: f"{len(indexed_event_ids(store))} of {len(acknowledged)} indexed",
+            timeout=60,
+        )
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    indexed = indexed_event_ids(store)
+    assert len(indexed) == len(set(indexed)), "an envelope was indexed twice"
+    assert acknowledged <= set(indexed)
+    assert "worker stopped (killed by signal 9); starting it again" in err + out
+
+
+def test_a_worker_orphaned_by_a_killed_server_finishes_and_exits(tmp_path: Path) -> None:
+    """SIGKILL to the ingest process: the worker sees its pipe end, indexes what was
+    committed and exits; nothing is left running and everything answered 200 is indexed."""
+    store = tmp_path / "orphan.db"
+    proc, dsn, _ = start_serve(store, "--quiet")
+    worker = worker_of(proc)
+    with Flood(port_of(dsn)) as flood:
+        wait_until(lambda: len(flood.acknowledged) > 300, "300 acknowledged", timeout=30)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=10)
+    wait_until(lambda: not alive(worker) or None, "the orphaned worker to exit", timeout=60)
+    indexed = indexed_event_ids(store)
+    assert set(flood.acknowledged) <= set(indexed)
+    assert len(indexed) == len(set(indexed))
