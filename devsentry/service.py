@@ -33,6 +33,7 @@ from devsentry.store.outbox import Delivery, Outbox
 from devsentry.store.store import DEFAULT_KEEP
 from devsentry.store.writer import Notify as StoreNotify
 from devsentry.store.writer import StoreWriter
+from devsentry.tasks import run_loop
 from devsentry.transports.address import DEFAULT_PORT, DEFAULT_PROXY_PORT
 from devsentry.transports.server import Server
 
@@ -305,7 +306,7 @@ def run_until_stopped(
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
             await stop.wait()
 
-    asyncio.run(run())
+    run_loop(run())
 
 
 class Background(Generic[T]):
@@ -355,7 +356,7 @@ class Background(Generic[T]):
         self._thread.join(timeout)
 
     def _main(self) -> None:
-        asyncio.run(self._run())
+        run_loop(self._run())
 
     async def _run(self) -> None:
         self._loop = asyncio.get_running_loop()

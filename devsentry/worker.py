@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Literal
 import msgspec
 
 from devsentry.ingest.forward import ForwardPolicy
-from devsentry.tasks import spawn
+from devsentry.tasks import run_loop, spawn
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -182,7 +182,7 @@ def main(argv: list[str]) -> None:
     """`python -m devsentry.worker SPEC`, started by `WorkerProcess` with the pipe as stdin."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the ingest process, then us
     spec = msgspec.json.decode(argv[1], type=_Spec)
-    asyncio.run(_work(spec))
+    run_loop(_work(spec))
 
 
 async def _work(spec: _Spec) -> None:

@@ -46,7 +46,9 @@ def port_of(dsn: str) -> int:
     return int(dsn.rsplit(":", 1)[1].split("/")[0])
 
 
-def read_until(proc: subprocess.Popen[str], text: str, seen: list[str], timeout: float = 20) -> None:
+def read_until(
+    proc: subprocess.Popen[str], text: str, seen: list[str], timeout: float = 20
+) -> None:
     """Read the console line by line until one holds `text` (a reader thread keeps the pipe
     from filling)."""
     assert proc.stdout is not None
