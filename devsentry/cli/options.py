@@ -165,6 +165,38 @@ class SinceParam(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class DurationParam(click.ParamType):
+    """`--for 1h30m` as seconds."""
+
+    name = "duration"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        from devsentry.browse.query import parse_duration
+
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_duration(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def status_option(func: F) -> F:
+    """`issues --status`: which statuses to list (unresolved by default, as Sentry's stream)."""
+    from devsentry.store.workflow import STATUS_FILTERS
+
+    return click.option(
+        "--status",
+        type=click.Choice(STATUS_FILTERS, case_sensitive=False),
+        default="unresolved",
+        show_default=True,
+        help="Only issues with this status (ignored issues whose ignore ran out count as "
+        "unresolved); all lists every issue.",
+    )(func)
+
+
 class IssueParam(click.ParamType):
     """`--issue DS-12` (or `12`) as the issue's number."""
 
@@ -227,8 +259,8 @@ def filter_options(func: F) -> F:
         from devsentry.store.query import Query
 
         # `--type`, `--issue` and `--limit` come from other decorators, when the command has them.
-        types, issue_id, limit, new_in = (
-            kwargs.pop(k, None) for k in ("types", "issue_id", "limit", "new_in")
+        types, issue_id, limit, new_in, status = (
+            kwargs.pop(k, None) for k in ("types", "issue_id", "limit", "new_in", "status")
         )
         kwargs["query"] = Query(
             project=project,
@@ -239,6 +271,7 @@ def filter_options(func: F) -> F:
             search=search,
             tags=tags,
             new_in=new_in if isinstance(new_in, str) else None,
+            status=status.lower() if isinstance(status, str) and status != "all" else None,
             types=tuple(str(t) for t in types) if isinstance(types, tuple) else (),
             issue_id=issue_id if isinstance(issue_id, int) else None,
             limit=(limit or None) if isinstance(limit, int) else None,
