@@ -19,6 +19,7 @@ from devsentry.protocol.levels import LEVELS
 if TYPE_CHECKING:
     from devsentry.ingest.forward import ForwardPolicy
     from devsentry.ingest.origins import OriginPolicy
+    from devsentry.sinks.alerts import AlertPolicy
     from devsentry.store.store import Store
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -428,3 +429,88 @@ def quiet_option(func: F) -> F:
         show_envvar=True,
         help="Do not print items as they arrive.",
     )(func)
+
+
+def alert_options(func: F) -> F:
+    """`--alert`, `--notify`, `--on-issue`, `--webhook` (serve, intercept and run), folded
+    into one `alerts` argument: an `AlertPolicy`, or None when no target is given."""
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: object,
+        alert: str | None,
+        notify: bool,
+        on_issue: str | None,
+        webhook: str | None,
+        **kwargs: object,
+    ) -> object:
+        kwargs["alerts"] = alert_policy(alert, notify, on_issue, webhook)
+        return func(*args, **kwargs)
+
+    options = [
+        click.option(
+            "--alert",
+            metavar="KINDS",
+            envvar="DEVSENTRY_ALERT_ON",
+            show_envvar=True,
+            help="What to alert on: new (an issue's first event), regressed (a resolved issue "
+            "came back), unignored (an ignore ran out), comma-separated, or all. [default: all]",
+        ),
+        click.option(
+            "--notify",
+            is_flag=True,
+            envvar="DEVSENTRY_NOTIFY",
+            show_envvar=True,
+            help="Alert with a desktop notification (else the terminal's notification and bell).",
+        ),
+        click.option(
+            "--on-issue",
+            metavar="CMD",
+            envvar="DEVSENTRY_ON_ISSUE",
+            show_envvar=True,
+            help="Alert by running CMD, the issue in DEVSENTRY_ISSUE_* variables and its JSON on "
+            "stdin (through sh -c only when CMD has shell syntax).",
+        ),
+        click.option(
+            "--webhook",
+            metavar="URL",
+            envvar="DEVSENTRY_WEBHOOK",
+            show_envvar=True,
+            help="Alert by POSTing a Slack incoming-webhook message (Mattermost takes it too) "
+            "with the issue as JSON.",
+        ),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def alert_policy(
+    alert: str | None, notify: bool, on_issue: str | None, webhook: str | None
+) -> AlertPolicy | None:
+    """The policy the alert options describe; a bad value names its flag."""
+    from urllib.parse import urlsplit
+
+    from devsentry.sinks.alerts import ALERT_KINDS, AlertPolicy
+
+    if not (notify or on_issue or webhook):
+        if alert:
+            raise click.UsageError("--alert needs --notify, --on-issue or --webhook")
+        return None
+    kinds = frozenset(ALERT_KINDS)
+    if alert:
+        words = {w.strip().lower() for w in alert.split(",") if w.strip()}
+        unknown = sorted(words - {*ALERT_KINDS, "all"})
+        if unknown or not words:
+            raise click.BadParameter(
+                f"{', '.join(unknown) or alert!r}: use {', '.join(ALERT_KINDS)} or all",
+                param_hint="--alert",
+            )
+        kinds = frozenset(ALERT_KINDS) if "all" in words else frozenset(words)
+    if on_issue is not None and not on_issue.strip():
+        raise click.BadParameter("the command is empty", param_hint="--on-issue")
+    if webhook is not None:
+        parts = urlsplit(webhook)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise click.BadParameter(f"{webhook!r} is not an http(s) URL", param_hint="--webhook")
+    return AlertPolicy(kinds=kinds, notify=notify, command=on_issue, webhook=webhook)

@@ -11,6 +11,7 @@ import click
 
 from devsentry.cli.app import cli
 from devsentry.cli.options import (
+    alert_options,
     allow_origin_option,
     forward_options,
     forward_policy,
@@ -27,6 +28,7 @@ from devsentry.transports.address import DEFAULT_PORT
 
 if TYPE_CHECKING:
     from devsentry.ingest.origins import OriginPolicy
+    from devsentry.sinks.alerts import AlertPolicy
 
 
 @cli.command()
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
 )
 @allow_origin_option
 @forward_options()
+@alert_options
 @quiet_option
 def serve(
     host: str,
@@ -79,6 +82,7 @@ def serve(
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
+    alerts: AlertPolicy | None,
     quiet: bool,
 ) -> None:
     """Run the local ingest server.
@@ -93,6 +97,9 @@ def serve(
 
     With --forward DSN, a copy of every accepted envelope also goes to that DSN (your team's
     Sentry, a staging Sentry or a Relay), in the background, through a durable outbox.
+
+    With --notify, --on-issue CMD or --webhook URL, new issues and regressions raise an alert
+    (--alert chooses which), off the ingest path, a burst summed up in one.
     """
     from devsentry.render.banner import serve_banner
     from devsentry.render.forwarding import forward_line
@@ -119,6 +126,7 @@ def serve(
                 max_size=max_size * MIB,
                 forward=policy,
                 origins=origins,
+                alerts=alerts,
             ),
             ready,
         )
@@ -143,6 +151,7 @@ def serve(
 )
 @store_option
 @forward_options(dsn_optional=True)
+@alert_options
 @quiet_option
 def intercept(
     listen_host: str,
@@ -153,6 +162,7 @@ def intercept(
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
+    alerts: AlertPolicy | None,
     quiet: bool,
 ) -> None:
     """Record an app's Sentry traffic through mitmproxy, without changing its DSN.
@@ -203,6 +213,7 @@ def intercept(
                 hosts=sentry_hosts,
                 on_warning=warn,
                 forward=policy,
+                alerts=alerts,
             ),
             ready,
         )
@@ -255,6 +266,7 @@ def addon_path() -> None:
 )
 @listen_options
 @store_option
+@alert_options
 @quiet_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def run_command(
@@ -265,6 +277,7 @@ def run_command(
     listen_port: int,
     confdir: Path,
     store_path: Path | None,
+    alerts: AlertPolicy | None,
     quiet: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -292,12 +305,18 @@ def run_command(
 
     try:
         if use_proxy:
-            target = intercept_target(listen_host, listen_port, confdir, path, sink_console, warn)
+            target = intercept_target(
+                listen_host, listen_port, confdir, path, sink_console, warn, alerts=alerts
+            )
         else:
-            target = serve_target(port, path, sink_console, spotlight=spotlight)
+            target = serve_target(port, path, sink_console, spotlight=spotlight, alerts=alerts)
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(Text("devsentry run: " + target.description, style="dim"), soft_wrap=True)
+    if alerts is not None and target.started is None:
+        console.print(
+            Text("devsentry run: alerts are the running devsentry's (its own options)", "yellow")
+        )
     try:
         code = run_child(command, {**os.environ, **target.env})
     except RunError as exc:
