@@ -178,13 +178,13 @@ def test_notify_without_a_notification_service_uses_the_terminal(
 
     said = asyncio.run(go())
     assert said is not None and "using the terminal's notification" in said
-    assert terminal.getvalue() == "\x1b]9;New issue DS-7: ?: \x07\a"
+    assert terminal.getvalue() == "\x1b]9;New issue DS-7: ? — \x07\a"
 
 
 def test_terminal_notification_escapes() -> None:
     vte = terminal_notification("New issue DS-1", "a; b", {"VTE_VERSION": "7600"})
     assert vte == "\x1b]777;notify;New issue DS-1;a, b\x07\a"
-    assert terminal_notification("t", "b", {"TERM": "xterm"}) == "\x1b]9;t: b\x07\a"
+    assert terminal_notification("t", "b", {"TERM": "xterm"}) == "\x1b]9;t — b\x07\a"
 
 
 def test_alert_options_name_the_flag_at_fault() -> None:

@@ -7,13 +7,19 @@ at what the console printed and what the store says.
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
+from devsentry.browse.follow import Loader
 from devsentry.cli import cli
 from devsentry.protocol.releases import compare_versions, parse_version
+from devsentry.render.lists import render_stored
+from devsentry.store.query import Query
+from devsentry.store.store import Store
 from devsentry.testing import LocalServer, wait_until
 from tests.conftest import devsentry_json, run_python_app
 
@@ -64,6 +70,16 @@ def test_resolve_then_the_same_error_regresses_it(devsentry: LocalServer) -> Non
     assert [i["id"] for i in devsentry_json(devsentry, "issues")] == ["DS-1"]
     shown = command(devsentry, "show", "DS-1")
     assert "came back" in shown.output and "had been resolved" in shown.output
+
+    # `tail` shows the regression as serve's console does
+    with Store(devsentry.store_path, readonly=True) as store:
+        events = store.items(Query(types=["event"]))  # newest first
+        loader = Loader(store)
+        views = [render_stored(loader.load(record)) for record in reversed(events)]
+    console = Console(file=StringIO(), width=100, color_system=None)
+    for view in views:
+        console.print(view)
+    assert console.file.getvalue().count("REGRESSED  DS-1 KeyError") == 1  # type: ignore[attr-defined]
 
     # a third event of a regressed issue is just one more event
     send(devsentry)

@@ -103,6 +103,7 @@ def serve(
     """
     from devsentry.render.banner import serve_banner
     from devsentry.render.forwarding import forward_line
+    from devsentry.render.workflow import alerts_line
     from devsentry.service import make_sinks, run_until_stopped, serving
     from devsentry.transports.server import Server
 
@@ -114,6 +115,8 @@ def serve(
         console.print(serve_banner(server.base_url, server.dsn(), server.spotlight_url, path))
         if policy is not None:
             console.print(forward_line(policy), highlight=False)
+        if alerts is not None:
+            console.print(alerts_line(alerts), highlight=False)
 
     try:
         run_until_stopped(
@@ -177,6 +180,7 @@ def intercept(
 
     from devsentry.render.banner import intercept_banner
     from devsentry.render.forwarding import forward_line
+    from devsentry.render.workflow import alerts_line
     from devsentry.service import intercepting, make_sinks, run_until_stopped
     from devsentry.transports.addon import DEFAULT_HOSTS
     from devsentry.transports.intercept import InterceptError, Proxy
@@ -201,6 +205,8 @@ def intercept(
         console.print(banner, soft_wrap=True)
         if policy is not None:
             console.print(forward_line(policy), highlight=False)
+        if alerts is not None:
+            console.print(alerts_line(alerts), highlight=False)
 
     try:
         run_until_stopped(

@@ -314,7 +314,16 @@ def render_stored(loaded: Loaded) -> RenderableType:
     meta.error = loaded.error
     if loaded.item is None:
         return render_invalid_record(loaded, meta)
-    return render_item(loaded.item, loaded.model, meta)
+    view = render_item(loaded.item, loaded.model, meta)
+    issue = loaded.issue
+    if issue is not None and issue.regressed_at == loaded.record.received:  # it regressed it
+        from devsentry.render.workflow import came_back_block
+        from devsentry.store.records import CameBack
+
+        since = issue.resolved_at or issue.regressed_at
+        back = CameBack("regressed", since, issue.resolved_in_release)
+        return Group(came_back_block(meta, back), view)
+    return view
 
 
 def render_invalid_record(loaded: Loaded, meta: ItemMeta) -> RenderableType:

@@ -11,12 +11,14 @@ from rich.text import Text
 
 from devsentry.render.layout import ItemMeta, block, clock, one_line
 from devsentry.render.lists import ago
-from devsentry.render.text import safe
+from devsentry.render.text import clean, safe
+from devsentry.sinks.alerts import ALERT_KINDS, AlertPolicy
 from devsentry.store.ids import short_id
 from devsentry.store.records import CameBack, IssueRecord
 from devsentry.store.workflow import effective
 
 __all__ = [
+    "alerts_line",
     "came_back_block",
     "hidden_line",
     "render_changed",
@@ -63,7 +65,9 @@ def status_line(issue: IssueRecord, now: float | None = None) -> Text | None:
             line.append(" in ", "green")
             line.append_text(safe(issue.resolved_in_release, "bold green", single_line=True))
             line.append(" (and older releases)", "green")
-        line.append(" — an event after it regresses it", "dim")
+            line.append(" — an event from a newer release regresses it", "dim")
+        else:
+            line.append(" — its next event regresses it", "dim")
         return line
     if status == "ignored":
         line.append(f"ignored {ago(issue.ignored_at, now)} ", "bold")
@@ -108,6 +112,23 @@ def render_changed(verb: str, issues: Sequence[IssueRecord], now: float | None =
             line.append_text(detail)
         lines.append(line)
     return Group(*lines)
+
+
+def alerts_line(policy: AlertPolicy) -> Text:
+    """The banner's line: where alerts go, and on what."""
+    from devsentry.sinks.alert_targets import webhook_host
+
+    targets = []
+    if policy.notify:
+        targets.append("desktop notification")
+    if policy.command is not None:
+        targets.append("--on-issue " + clean(policy.command, single_line=True, limit=60))
+    if policy.webhook is not None:
+        targets.append("--webhook " + webhook_host(policy.webhook))
+    line = Text.assemble(("Alerts     ", "bold"), (", ".join(targets), "magenta"))
+    kinds = [k for k in ALERT_KINDS if k in policy.kinds]
+    line.append(f"  on {', '.join(kinds)}", "dim")
+    return line
 
 
 def came_back_block(meta: ItemMeta, back: CameBack, now: float | None = None) -> RenderableType:

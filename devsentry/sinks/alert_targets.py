@@ -25,6 +25,7 @@ from typing import IO, Any
 
 import msgspec
 
+from devsentry.render.text import clean
 from devsentry.sinks.alerts import (
     Alert,
     AlertPolicy,
@@ -39,7 +40,15 @@ from devsentry.sinks.alerts import (
     summary_headline,
 )
 
-__all__ = ["Command", "Desktop", "Webhook", "make_targets", "needs_shell", "terminal_notification"]
+__all__ = [
+    "Command",
+    "Desktop",
+    "Webhook",
+    "make_targets",
+    "needs_shell",
+    "terminal_notification",
+    "webhook_host",
+]
 
 #: Characters that make a command shell syntax (git's list, less the quotes and blanks that
 #: `shlex` splits as a shell would).
@@ -76,7 +85,7 @@ def terminal_notification(title: str, body: str, env: dict[str, str] | None = No
     term = env.get("TERM", "")
     if env.get("VTE_VERSION") or term.startswith(("rxvt", "foot")):
         return f"\x1b]777;notify;{title};{body}\x07\a"
-    return f"\x1b]9;{title}: {body}\x07\a"
+    return f"\x1b]9;{title} — {body}\x07\a"
 
 
 class Desktop:
@@ -97,14 +106,14 @@ class Desktop:
             # Connecting is what fails without a service (no D-Bus session bus): ask once.
             await asyncio.wait_for(notifier.get_capabilities(), 3.0)
         except Exception as exc:
-            reason = str(exc) or type(exc).__name__
+            reason = clean(str(exc) or type(exc).__name__, single_line=True, limit=60)
             if self.terminal is None:
                 return (
-                    f"--notify: no desktop notification service ({reason}) and the console is "
+                    f"--notify: no desktop notification service ({reason}), and the console is "
                     "no terminal: no notifications"
                 )
             return (
-                f"--notify: no desktop notification service ({reason}); using the terminal's "
+                f"--notify: no desktop notification service ({reason}): using the terminal's "
                 "notification and bell"
             )
         self._notifier = notifier
@@ -202,6 +211,14 @@ def slack_body(batch: Batch, alert: Alert | None) -> dict[str, Any]:
     }
 
 
+def webhook_host(url: str) -> str:
+    """`https://hooks.slack.com/…`: a webhook URL as it may be shown (its path is a secret)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"
+
+
 class Webhook:
     """POSTs each alert (or the summary) to `url`."""
 
@@ -229,7 +246,8 @@ class Webhook:
                     text = (await response.content.read(300)).decode("utf-8", "replace")
                     raise TargetFailed(f"HTTP {response.status} {text.strip()}".strip())
         except aiohttp.ClientError as exc:
-            raise TargetFailed(f"{self.url}: {exc or type(exc).__name__}") from None
+            # aiohttp's message names the host, never the path (a Slack URL's path is its key)
+            raise TargetFailed(f"{exc or type(exc).__name__}") from None
 
     async def stop(self) -> None:
         if self._session is not None:
