@@ -195,3 +195,28 @@ def test_alert_options_name_the_flag_at_fault() -> None:
     assert alone.exit_code == 2 and "--alert needs" in alone.output
     url = runner.invoke(cli, ["serve", "--webhook", "file:///etc/passwd"])
     assert url.exit_code == 2 and "--webhook" in url.output
+
+
+@pytest.mark.parametrize("route", ["serve", "intercept"])
+def test_run_alerts_through_its_env_twin(tmp_path: Path, route: str) -> None:
+    """`devsentry run` (the real CLI, in a subprocess) with DEVSENTRY_ON_ISSUE: the server or
+    proxy it starts for the command alerts, and delivers before it stops."""
+    from tests.test_addon import SENTRY_DSN
+    from tests.test_run import CHECKOUT, devsentry
+
+    out = tmp_path / "hook.jsonl"
+    via = (
+        ["--intercept", "--listen-port", "0", "--confdir", str(tmp_path / "mitm")]
+        if route == "intercept"
+        else ["--port", "0"]
+    )
+    proc = devsentry(
+        "run", *via, "--store", str(tmp_path / "s.db"), "--", sys.executable, CHECKOUT, "error",
+        DEVSENTRY_ON_ISSUE=f"{sys.executable} {APPS / 'hook.py'} {out}",
+        DEVSENTRY_ALERT_ON="new",
+        SENTRY_DSN=SENTRY_DSN,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (record,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert record["env"]["DEVSENTRY_ALERT"] == "new"
+    assert record["stdin"]["issue"]["title"] == "RuntimeError: checkout failed"

@@ -3,11 +3,12 @@
 The indexer tells every sink what it stored; this one picks out the events that opened an
 issue (`new`), brought a resolved one back (`regressed`) or ended an ignore (`unignored`) and
 queues them (`publish` only appends, to a bounded queue). A task of its own gathers what comes
-close together — a burst ends once `quiet` seconds pass without another, or after `max_wait`
-— and hands it to each target (`alert_targets.py`): up to `SUMMARY_OVER` alerts one by one,
-more as one summary, so a thousand new issues in a flood are one alert. Each target is tried
-again briefly (`retries`, each try bounded by `timeout`); one that keeps failing is said once
-on the console and the next batches go on.
+close together — a burst ends once `quiet` seconds pass without another, or after `max_wait`,
+and deliveries are at least `min_interval` apart — and hands it to each target
+(`alert_targets.py`): up to `SUMMARY_OVER` alerts one by one, more as one summary, so a
+thousand new issues in a flood are one alert. Each target is tried again briefly (`retries`,
+each try bounded by `timeout`); one that keeps failing is said once on the console and the
+next batches go on.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class AlertPolicy(msgspec.Struct, kw_only=True):
     webhook: str | None = None  # --webhook URL
     quiet: float = 0.5  # seconds without a new alert that end a burst
     max_wait: float = 5.0  # … and the longest a burst is gathered
+    min_interval: float = 2.0  # seconds between deliveries: a steady trickle is batched too
     timeout: float = 10.0  # seconds per try of a target
     retries: int = 2  # tries after the first
     max_pending: int = 10_000  # alerts queued; beyond that only counted
@@ -139,6 +141,7 @@ class AlertSink:
         self._reader: ThreadPoolExecutor | None = None
         self._failing: set[str] = set()  # targets whose failure was said
         self._stopping = False
+        self._last = float("-inf")  # when the last delivery started (loop time)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -236,11 +239,25 @@ class AlertSink:
                 await self._wakeup.wait()
                 continue
             await self._gather()
+            await self._pace()
             alerts = list(self._pending)
             self._pending.clear()
             counts = Counter(a.kind for a in alerts) + self._overflow
             self._overflow = Counter()
             await self._deliver(alerts, dict(counts))
+
+    async def _pace(self) -> None:
+        """At most one delivery per `min_interval`: what arrives meanwhile joins the batch."""
+        loop = asyncio.get_running_loop()
+        wait = self._last + self.policy.min_interval - loop.time()
+        if wait > 0 and not self._stopping:
+            assert self._wakeup is not None
+            deadline = loop.time() + wait
+            while not self._stopping and (left := deadline - loop.time()) > 0:
+                self._wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), left)
+        self._last = loop.time()
 
     async def _gather(self) -> None:
         """Wait for a burst to end: `quiet` seconds without another alert, at most
