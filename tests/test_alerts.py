@@ -220,3 +220,41 @@ def test_run_alerts_through_its_env_twin(tmp_path: Path, route: str) -> None:
     (record,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert record["env"]["DEVSENTRY_ALERT"] == "new"
     assert record["stdin"]["issue"]["title"] == "RuntimeError: checkout failed"
+
+
+def test_payload_text_reaches_no_target_as_escapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A title that carries terminal escapes is shown as escapes, never written raw."""
+    import msgspec
+
+    from devsentry.sinks.alert_targets import slack_body
+    from devsentry.sinks.alerts import alert_env
+    from devsentry.store.records import IssueRecord
+
+    for name in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "VTE_VERSION"):
+        monkeypatch.delenv(name, raising=False)
+    evil = "x\x1b]0;owned\x07<!channel> & \x00"
+    issue = msgspec.convert(
+        {
+            "id": 3, "project": "1", "title": evil, "culprit": evil, "level": "error",
+            "type": None, "value": None, "platform": None, "basis": None, "count": 1,
+            "users": 0, "first_seen": 0.0, "last_seen": 0.0, "hash": "h",
+        },
+        IssueRecord,
+    )  # fmt: skip
+    batch = Batch([Alert("new", 3, 0.0)], {3: issue}, {"new": 1}, Path("x.db"))
+    terminal = io.StringIO()
+
+    async def go() -> None:
+        desktop = Desktop(terminal)
+        await desktop.start()
+        await desktop.send(batch, batch.alerts[0])
+
+    asyncio.run(go())
+    written = terminal.getvalue()
+    assert written.count("\x1b") == 1 and written.startswith("\x1b]9;")  # ours only
+    assert "\\x1b]0,owned\\x07" in written
+    env = alert_env(batch, batch.alerts[0])
+    assert all("\x00" not in v and "\x1b" not in v for v in env.values())
+    body = slack_body(batch, batch.alerts[0])
+    assert "<!channel>" not in body["blocks"][0]["text"]["text"]
+    assert "&lt;!channel&gt; &amp;" in body["blocks"][0]["text"]["text"]
