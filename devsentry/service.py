@@ -92,7 +92,7 @@ def alert_sink(policy: AlertPolicy, store: Path, sinks: Sequence[Sink]) -> Sink:
     from devsentry.sinks.console import ConsoleSink
 
     consoles = [s for s in sinks if isinstance(s, ConsoleSink)]
-    terminal = next((c.console.file for c in consoles if c.console.is_terminal), None)
+    terminal = next((c.control for c in consoles if c.console.is_terminal), None)
 
     def say(line: str) -> None:
         from rich.text import Text

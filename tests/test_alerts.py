@@ -168,7 +168,7 @@ def test_notify_without_a_notification_service_uses_the_terminal(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
     terminal = io.StringIO()
-    desktop = Desktop(terminal)
+    desktop = Desktop(terminal.write)
 
     async def go() -> str | None:
         said = await desktop.start()
@@ -245,7 +245,7 @@ def test_payload_text_reaches_no_target_as_escapes(monkeypatch: pytest.MonkeyPat
     terminal = io.StringIO()
 
     async def go() -> None:
-        desktop = Desktop(terminal)
+        desktop = Desktop(terminal.write)
         await desktop.start()
         await desktop.send(batch, batch.alerts[0])
 
@@ -258,3 +258,22 @@ def test_payload_text_reaches_no_target_as_escapes(monkeypatch: pytest.MonkeyPat
     body = slack_body(batch, batch.alerts[0])
     assert "<!channel>" not in body["blocks"][0]["text"]["text"]
     assert "&lt;!channel&gt; &amp;" in body["blocks"][0]["text"]["text"]
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_the_terminal_notification_goes_through_the_console_only_on_a_terminal(tty: bool) -> None:
+    from rich.console import Console
+
+    from devsentry.sinks.console import ConsoleSink
+
+    out = io.StringIO()
+    sink = ConsoleSink(Console(file=out, force_terminal=tty, width=80))
+
+    async def go() -> None:
+        await sink.start()
+        sink.control(terminal_notification("New issue DS-1", "x", {"TERM": "xterm"}))
+        await sink.drain()
+        await sink.stop()
+
+    asyncio.run(go())
+    assert out.getvalue() == ("\x1b]9;New issue DS-1 — x\x07\a" if tty else "")

@@ -21,7 +21,8 @@ import contextlib
 import os
 import re
 import shlex
-from typing import IO, Any
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 
@@ -56,7 +57,7 @@ _SHELL_SYNTAX = re.compile(r"[|&;<>()$`\\*?\[#~=%\n]")
 _OUTPUT_KEPT = 2000  # bytes of a failed command's stderr said in the console
 
 
-def make_targets(policy: AlertPolicy, terminal: IO[str] | None) -> list[Target]:
+def make_targets(policy: AlertPolicy, terminal: Callable[[str], None] | None) -> list[Target]:
     targets: list[Target] = []
     if policy.notify:
         targets.append(Desktop(terminal))
@@ -94,7 +95,7 @@ class Desktop:
     name = "--notify"
     retry = True
 
-    def __init__(self, terminal: IO[str] | None) -> None:
+    def __init__(self, terminal: Callable[[str], None] | None) -> None:
         self.terminal = terminal
         self._notifier: Any = None
 
@@ -124,8 +125,7 @@ class Desktop:
         if self._notifier is not None:
             await self._notifier.send(title=title, message=body)
         elif self.terminal is not None:
-            self.terminal.write(terminal_notification(title, body))
-            self.terminal.flush()
+            self.terminal(terminal_notification(title, body))
         else:
             raise TargetFailed("no notification service and no terminal")
 

@@ -21,7 +21,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 import msgspec
 
@@ -122,7 +122,7 @@ class AlertSink:
         store: Path,
         *,
         say: Callable[[str], None] | None = None,
-        terminal: IO[str] | None = None,
+        terminal: Callable[[str], None] | None = None,
         targets: Sequence[Target] | None = None,
     ) -> None:
         self.policy = policy

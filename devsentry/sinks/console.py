@@ -27,7 +27,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.text import Text
 
@@ -111,6 +111,16 @@ def burst_summary(counts: Counter[str], seconds: float) -> Text:
         kinds,
         (" (devsentry events to list them)", "dim"),
     )
+
+
+class _Control:
+    """Control text for the terminal: the writer writes it as it is, never renders it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        return iter(())
 
 
 class ConsoleSink:
@@ -214,6 +224,13 @@ class ConsoleSink:
         """Queue a one-line notice (e.g. forwarding results). Same rules as `publish`."""
         self._notices.append(view)
         self._wake()
+
+    def control(self, text: str) -> None:
+        """Queue control text (a terminal notification escape), written as it is between two
+        views, and only when the console is a terminal."""
+        if self.console.is_terminal:
+            self._notices.append(_Control(text))
+            self._wake()
 
     def _wake(self) -> None:
         """Wake the printing task, from its own loop or from any other thread."""
@@ -341,6 +358,10 @@ class ConsoleSink:
         """Runs on the writer thread: the only code that touches the terminal."""
         for view in views:
             try:
-                self.console.print(view)
+                if isinstance(view, _Control):
+                    self.console.file.write(view.text)
+                    self.console.file.flush()
+                else:
+                    self.console.print(view)
             except Exception:
                 log.exception("could not print to the console")
