@@ -13,9 +13,11 @@ The one owner of the status rules, as Sentry has them:
   (`_handle_regression`, `src/sentry/event_manager.py`). Events received before the resolve
   but indexed after it (a backlog) do not: they are not news.
 - Resolved in a release: resolved for that release and older, so only an event from a newer
-  release regresses it, and an event without a release does not (Sentry's `GroupResolution.
-  has_resolution`, `src/sentry/models/groupresolution.py`). Newer is decided by version when
-  both releases parse as versions (`protocol/releases.py`), else by when each was first seen.
+  release regresses it, and an event without a release does not. That is how Sentry's
+  `GroupResolution.has_resolution` (`src/sentry/models/groupresolution.py`) treats a
+  resolution "in the next release" made while RELEASE is current; newer is decided as it
+  decides for "in release": by version when both releases parse as versions
+  (`protocol/releases.py`), else by when each was first seen.
 - Ignored for a time or until N more events: when that runs out the issue is unresolved again
   (Sentry's `clear_expired_snoozes` and `GroupSnooze.is_valid`, `src/sentry/tasks/
   clear_expired_snoozes.py`, `src/sentry/models/groupsnooze.py`). An ignore that ran out by
