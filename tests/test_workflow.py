@@ -198,3 +198,22 @@ def test_release_versions_compare_as_sentry_compares_them(a: str, b: str, want: 
     if want is not None:
         assert compare_versions(b, a) == -want
     assert parse_version("shop@2.1.0+42") is not None
+
+
+def test_a_regression_is_shown_even_in_a_burst() -> None:
+    """A flood of one issue's events is summed up; the one that brought it back still shows,
+    after a block of its own."""
+    import asyncio
+
+    from devsentry.store.records import CameBack
+    from tests.test_live import FIXTURES, capture, publish_all
+
+    error = (FIXTURES / "python" / "error_chained.envelope").read_bytes()
+    captures = [capture(error, count=n + 2) for n in range(300)]
+    captures[150].stored.items[0].came_back = CameBack("regressed", 0.0)
+    out = asyncio.run(publish_all(captures))
+    assert out.count("REGRESSED") == 1
+    assert out.count("PaymentError") < 10  # the rest were counted, not drawn
+    after = out.split("REGRESSED", 1)[1]
+    assert "DS-1" in after.splitlines()[0]
+    assert "more items" in out
