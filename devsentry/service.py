@@ -22,6 +22,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import msgspec
 from rich.console import Console
 
 from devsentry.ingest.forward import ForwardPolicy
@@ -40,6 +41,7 @@ from devsentry.transports.server import Server
 if TYPE_CHECKING:
     from devsentry.ingest.pipeline import Listener
     from devsentry.process.indexer import Indexer, Sink
+    from devsentry.sinks.alerts import AlertPolicy
     from devsentry.sinks.forward import Forwarder
     from devsentry.store.indexing import IndexWriter
     from devsentry.transports.intercept import Proxy
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Background",
+    "alert_sink",
     "ingesting",
     "intercepting",
     "make_sinks",
@@ -120,18 +123,40 @@ class Processing:
             self.forwarder.poke()
 
 
+def alert_sink(policy: AlertPolicy, store: Path, sinks: Sequence[Sink]) -> Sink:
+    """The alerts sink; what it has to say goes to the live consoles, its terminal
+    notifications to the first console's terminal (only when it is one)."""
+    from devsentry.sinks.alerts import AlertSink
+    from devsentry.sinks.console import ConsoleSink
+
+    consoles = [s for s in sinks if isinstance(s, ConsoleSink)]
+    terminal = next((c.control for c in consoles if c.console.is_terminal), None)
+
+    def say(line: str) -> None:
+        from rich.text import Text
+
+        for console in consoles:
+            console.notice(Text(line, "yellow"))
+
+    return AlertSink(policy, store, say=say if consoles else None, terminal=terminal)
+
+
 @asynccontextmanager
 async def processing(
     writer: StoreWriter | IndexWriter,
     *,
     sinks: Sequence[Sink] = (),
     forward: ForwardPolicy | None = None,
+    alerts: AlertPolicy | None = None,
     batch: int | None = None,
 ) -> AsyncIterator[Processing]:
-    """The indexer, the sinks and (with `forward`) the forwarder on `writer`, for the block;
-    on exit everything committed is indexed and the sinks are drained."""
+    """The indexer, the sinks, (with `alerts`) the alerts sink and (with `forward`) the
+    forwarder on `writer`, for the block; on exit everything committed is indexed and the
+    sinks are drained."""
     from devsentry.process.indexer import Indexer
 
+    if alerts is not None and alerts.targets:
+        sinks = [*sinks, alert_sink(alerts, writer.path, sinks)]
     indexer = Indexer(writer, sinks) if batch is None else Indexer(writer, sinks, batch=batch)
     forwarder = None
     if forward is not None:
@@ -176,20 +201,21 @@ async def ingesting(
     keep: int = DEFAULT_KEEP,
     max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
+    alerts: AlertPolicy | None = None,
     work: Work | None = None,
     notices: Console | None = None,
 ) -> AsyncIterator[Pipeline]:
     """The store's writer, the pipeline and everything after it, for the `async with` block.
 
     With `work`, everything after the commit runs in a worker process (`devsentry.worker`)
-    that `work` describes, and `sinks` must be empty; `notices` is the console that says what
-    the ingest process itself has to say (a store that takes no writes, a worker restarted).
-    Without it, `sinks` run here and say those things.
+    that `work` describes (`alerts` included), and `sinks` must be empty; `notices` is the
+    console that says what the ingest process itself has to say (a store that takes no
+    writes, a worker restarted). Without it, `sinks` run here and say those things.
     """
     if work is None:
         writer = StoreWriter(store, keep=keep, notify=store_notices(sinks))
         try:
-            async with processing(writer, sinks=sinks, forward=forward) as after:
+            async with processing(writer, sinks=sinks, forward=forward, alerts=alerts) as after:
                 yield Pipeline(
                     writer, max_size=max_size, forward=forward, listeners=after.listeners
                 )
@@ -200,6 +226,8 @@ async def ingesting(
         raise ValueError("with a worker process, the sinks run there: describe them in `work`")
     from devsentry.worker import WorkerProcess
 
+    if alerts is not None:
+        work = msgspec.structs.replace(work, alerts=alerts)
     writer = StoreWriter(store, keep=keep, notify=console_notices(notices))
     worker = WorkerProcess(store, work, forward=forward, console=notices)
     try:
@@ -225,6 +253,7 @@ async def serving(
     origins: OriginPolicy | None = None,
     work: Work | None = None,
     notices: Console | None = None,
+    alerts: AlertPolicy | None = None,
 ) -> AsyncIterator[Server]:
     """An ingest server on `store` for the duration of the `async with` block; web pages may
     send to it from loopback origins and those `origins` allows. `work`: as for `ingesting`."""
@@ -236,6 +265,7 @@ async def serving(
         forward=forward,
         work=work,
         notices=notices,
+        alerts=alerts,
     ) as pipeline:
         server = Server(pipeline, host=host, port=port, origins=origins or OriginPolicy())
         try:
@@ -262,6 +292,7 @@ async def intercepting(
     mitmproxy_options: Mapping[str, Any] | None = None,
     work: Work | None = None,
     notices: Console | None = None,
+    alerts: AlertPolicy | None = None,
 ) -> AsyncIterator[Proxy]:
     """mitmproxy with the devsentry addon in front of the pipeline, for the `async with`
     block (`transports.intercept.proxying` says what the proxy options mean; `work` is as for
@@ -277,6 +308,7 @@ async def intercepting(
             forward=forward,
             work=work,
             notices=notices,
+            alerts=alerts,
         ) as pipeline,
         proxying(
             pipeline,

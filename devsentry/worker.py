@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Literal
 import msgspec
 
 from devsentry.ingest.forward import ForwardPolicy
+from devsentry.sinks.alerts import AlertPolicy
 from devsentry.tasks import run_loop, spawn
 
 if TYPE_CHECKING:
@@ -51,10 +52,11 @@ _STOP_TIMEOUT = 120.0  # seconds a stopping worker may take to index what is lef
 
 class Work(msgspec.Struct, frozen=True):
     """What the worker runs besides the indexer: where its live console prints (None:
-    quiet) and how wide it is (None: the terminal's width)."""
+    quiet), how wide it is (None: the terminal's width), and the alerts it raises."""
 
     console: Literal["stdout", "stderr"] | None = "stdout"
     width: int | None = None
+    alerts: AlertPolicy | None = None
 
 
 class _Spec(msgspec.Struct, frozen=True):
@@ -201,7 +203,11 @@ async def _work(spec: _Spec) -> None:
     ended = asyncio.Event()
     try:
         async with processing(
-            writer, sinks=make_sinks(console), forward=spec.forward, batch=_BATCH
+            writer,
+            sinks=make_sinks(console),
+            forward=spec.forward,
+            alerts=work.alerts,
+            batch=_BATCH,
         ) as after:
 
             def readable() -> None:

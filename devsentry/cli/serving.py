@@ -11,6 +11,7 @@ import click
 
 from devsentry.cli.app import cli
 from devsentry.cli.options import (
+    alert_options,
     allow_origin_option,
     forward_options,
     forward_policy,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from devsentry.ingest.origins import OriginPolicy
+    from devsentry.sinks.alerts import AlertPolicy
 
 
 @cli.command()
@@ -71,6 +73,7 @@ if TYPE_CHECKING:
 )
 @allow_origin_option
 @forward_options()
+@alert_options
 @quiet_option
 @workers_option
 def serve(
@@ -83,6 +86,7 @@ def serve(
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
+    alerts: AlertPolicy | None,
     quiet: bool,
     workers: int,
 ) -> None:
@@ -99,11 +103,15 @@ def serve(
     With --forward DSN, a copy of every accepted envelope also goes to that DSN (your team's
     Sentry, a staging Sentry or a Relay), in the background, through a durable outbox.
 
-    Processing, the index and the live console run in a worker process beside the one that
-    answers SDKs (--workers 0: all in one process).
+    With --notify, --on-issue CMD or --webhook URL, new issues and regressions raise an alert
+    (--alert chooses which), off the ingest path, a burst summed up in one.
+
+    Processing, the index, the live console and alerts run in a worker process beside the
+    one that answers SDKs (--workers 0: all in one process).
     """
     from devsentry.render.banner import serve_banner
     from devsentry.render.forwarding import forward_line
+    from devsentry.render.workflow import alerts_line
     from devsentry.service import run_until_stopped, serving
     from devsentry.transports.server import Server
 
@@ -115,6 +123,8 @@ def serve(
         console.print(serve_banner(server.base_url, server.dsn(), server.spotlight_url, path))
         if policy is not None:
             console.print(forward_line(policy), highlight=False)
+        if alerts is not None:
+            console.print(alerts_line(alerts), highlight=False)
 
     try:
         run_until_stopped(
@@ -126,7 +136,7 @@ def serve(
                 max_size=max_size * MIB,
                 forward=policy,
                 origins=origins,
-                **after_commit(console, quiet, workers),
+                **after_commit(console, quiet, workers, alerts),
             ),
             ready,
         )
@@ -151,6 +161,7 @@ def serve(
 )
 @store_option
 @forward_options(dsn_optional=True)
+@alert_options
 @quiet_option
 @workers_option
 def intercept(
@@ -162,6 +173,7 @@ def intercept(
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
+    alerts: AlertPolicy | None,
     quiet: bool,
     workers: int,
 ) -> None:
@@ -177,6 +189,7 @@ def intercept(
 
     from devsentry.render.banner import intercept_banner
     from devsentry.render.forwarding import forward_line
+    from devsentry.render.workflow import alerts_line
     from devsentry.service import intercepting, run_until_stopped
     from devsentry.transports.addon import DEFAULT_HOSTS
     from devsentry.transports.intercept import InterceptError, Proxy
@@ -201,6 +214,8 @@ def intercept(
         console.print(banner, soft_wrap=True)
         if policy is not None:
             console.print(forward_line(policy), highlight=False)
+        if alerts is not None:
+            console.print(alerts_line(alerts), highlight=False)
 
     try:
         run_until_stopped(
@@ -212,7 +227,7 @@ def intercept(
                 hosts=sentry_hosts,
                 on_warning=warn,
                 forward=policy,
-                **after_commit(console, quiet, workers),
+                **after_commit(console, quiet, workers, alerts),
             ),
             ready,
         )
@@ -220,17 +235,19 @@ def intercept(
         raise click.ClickException(str(exc)) from None
 
 
-def after_commit(console: Console, quiet: bool, workers: int) -> dict[str, Any]:
-    """The `sinks=` (one process) or `work=` and `notices=` (a worker process) of an
-    assembly in `devsentry.service`, for the console `console` unless quiet."""
+def after_commit(
+    console: Console, quiet: bool, workers: int, alerts: AlertPolicy | None
+) -> dict[str, Any]:
+    """The `sinks=` and `alerts=` (one process) or `work=` and `notices=` (a worker
+    process) of an assembly in `devsentry.service`, for the console `console` unless quiet."""
     from devsentry.service import make_sinks
     from devsentry.worker import Work
 
     if not workers:
-        return {"sinks": make_sinks(None if quiet else console)}
+        return {"sinks": make_sinks(None if quiet else console), "alerts": alerts}
     if quiet:
-        return {"work": Work(console=None)}
-    return {"work": Work(console="stdout"), "notices": console}
+        return {"work": Work(console=None, alerts=alerts)}
+    return {"work": Work(console="stdout", alerts=alerts), "notices": console}
 
 
 @cli.command("addon-path")
@@ -278,6 +295,7 @@ def addon_path() -> None:
 )
 @listen_options
 @store_option
+@alert_options
 @quiet_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def run_command(
@@ -288,6 +306,7 @@ def run_command(
     listen_port: int,
     confdir: Path,
     store_path: Path | None,
+    alerts: AlertPolicy | None,
     quiet: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -315,12 +334,18 @@ def run_command(
 
     try:
         if use_proxy:
-            target = intercept_target(listen_host, listen_port, confdir, path, sink_console, warn)
+            target = intercept_target(
+                listen_host, listen_port, confdir, path, sink_console, warn, alerts=alerts
+            )
         else:
-            target = serve_target(port, path, sink_console, spotlight=spotlight)
+            target = serve_target(port, path, sink_console, spotlight=spotlight, alerts=alerts)
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(Text("devsentry run: " + target.description, style="dim"), soft_wrap=True)
+    if alerts is not None and target.started is None:
+        console.print(
+            Text("devsentry run: alerts are the running devsentry's (its own options)", "yellow")
+        )
     try:
         code = run_child(command, {**os.environ, **target.env})
     except RunError as exc:
