@@ -7,6 +7,7 @@ import http.client
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -190,3 +191,37 @@ def test_a_worker_orphaned_by_a_killed_server_finishes_and_exits(tmp_path: Path)
     indexed = indexed_event_ids(store)
     assert set(flood.acknowledged) <= set(indexed)
     assert len(indexed) == len(set(indexed))
+
+
+def test_the_worker_raises_alerts_and_prints_regressions(tmp_path: Path) -> None:
+    """Alerts and the REGRESSED block come from the worker: `serve --webhook` in two
+    processes posts the new issue, and `devsentry resolve` then the same error regresses it."""
+    from devsentry.service import Background
+    from tests.test_alerts import Receiver
+
+    receiver = Receiver()
+    background = Background(receiver.running, "webhook receiver")
+    background.start()
+    store = tmp_path / "alerts.db"
+    proc, dsn, _ = start_serve(store, "--webhook", receiver.url)
+    seen: list[str] = []
+    try:
+        worker_of(proc)
+        run_python_app("checkout", "error", SENTRY_DSN=dsn)
+        wait_until(lambda: receiver.bodies, "the webhook got nothing", 20)
+        assert receiver.bodies[0]["devsentry"]["alert"] == "new"
+        read_until(proc, "new issue DS-1", seen)
+        done = subprocess.run(
+            [sys.executable, "-m", "devsentry", "resolve", "DS-1", "--store", str(store)],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        run_python_app("checkout", "error", SENTRY_DSN=dsn)
+        read_until(proc, "REGRESSED", seen)
+        wait_until(lambda: len(receiver.bodies) == 2, "no alert for the regression", 20)
+        assert receiver.bodies[1]["devsentry"]["alert"] == "regressed"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+        background.stop()
