@@ -23,11 +23,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devsentry.service import Background
 from devsentry.store.schema import StoreError
 from devsentry.transports.address import http_url
+
+if TYPE_CHECKING:
+    from devsentry.process.sourcemaps import SourceMapPolicy
 
 __all__ = [
     "RunError",
@@ -175,7 +178,14 @@ def _handling(
 # -- where the traffic goes ------------------------------------------------------------------
 
 
-def serve_target(port: int, store: Path, console: Any, *, spotlight: bool = False) -> Target:
+def serve_target(
+    port: int,
+    store: Path,
+    console: Any,
+    *,
+    spotlight: bool = False,
+    sourcemaps: SourceMapPolicy | None = None,
+) -> Target:
     """`SENTRY_DSN` (or `SENTRY_SPOTLIGHT`) for a `devsentry serve` on `port`: the running
     one, or one started here (`port` 0: always started here, on a free port).
 
@@ -191,7 +201,13 @@ def serve_target(port: int, store: Path, console: Any, *, spotlight: bool = Fals
         where = f"the devsentry already serving on {base} (its console shows what arrives)"
     else:
         started = Background(
-            lambda: serving(store, host="127.0.0.1", port=port, sinks=make_sinks(console)),
+            lambda: serving(
+                store,
+                host="127.0.0.1",
+                port=port,
+                sinks=make_sinks(console),
+                sourcemaps=sourcemaps,
+            ),
             "devsentry-serve",
         )
         try:
@@ -217,6 +233,7 @@ def intercept_target(
     store: Path,
     console: Any,
     on_warning: Callable[[str], None] | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
 ) -> Target:
     """Proxy and CA variables for a `devsentry intercept` on `host:port`: the running one
     (it names its CA), or one started here (`port` 0: always started here)."""
@@ -237,6 +254,7 @@ def intercept_target(
             confdir=confdir,
             sinks=make_sinks(console),
             on_warning=on_warning,
+            sourcemaps=sourcemaps,
         ),
         "devsentry-intercept",
     )

@@ -28,6 +28,7 @@ from devsentry.ingest.forward import ForwardPolicy
 from devsentry.ingest.origins import OriginPolicy
 from devsentry.ingest.pipeline import Listener, Pipeline
 from devsentry.process.indexer import Indexer, Sink
+from devsentry.process.sourcemaps import Resolver, SourceMapPolicy
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE
 from devsentry.store.faults import StoreUnavailable
 from devsentry.store.outbox import Delivery, Outbox
@@ -91,10 +92,12 @@ async def ingesting(
     keep: int = DEFAULT_KEEP,
     max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
 ) -> AsyncIterator[Pipeline]:
-    """The store's writer, the pipeline and everything after it, for the `async with` block."""
+    """The store's writer, the pipeline and everything after it, for the `async with` block;
+    `sourcemaps` says where JavaScript frames' maps may be read from."""
     writer = StoreWriter(store, keep=keep, notify=store_notices(sinks))
-    indexer = Indexer(writer, sinks)
+    indexer = Indexer(writer, sinks, Resolver(sourcemaps))
     listeners: list[Listener] = [indexer.committed]
     forwarder = None
     if forward is not None:
@@ -145,11 +148,12 @@ async def serving(
     max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
     origins: OriginPolicy | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
 ) -> AsyncIterator[Server]:
     """An ingest server on `store` for the duration of the `async with` block; web pages may
     send to it from loopback origins and those `origins` allows."""
     async with ingesting(
-        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward
+        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward, sourcemaps=sourcemaps
     ) as pipeline:
         server = Server(pipeline, host=host, port=port, origins=origins or OriginPolicy())
         try:
@@ -174,13 +178,21 @@ async def intercepting(
     on_warning: Callable[[str], None] | None = None,
     addons: Sequence[object] = (),
     mitmproxy_options: Mapping[str, Any] | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
 ) -> AsyncIterator[Proxy]:
     """mitmproxy with the devsentry addon in front of the pipeline, for the `async with`
     block (`transports.intercept.proxying` says what the proxy options mean)."""
     from devsentry.transports.intercept import proxying
 
     async with (
-        ingesting(store, sinks=sinks, keep=keep, max_size=max_size, forward=forward) as pipeline,
+        ingesting(
+            store,
+            sinks=sinks,
+            keep=keep,
+            max_size=max_size,
+            forward=forward,
+            sourcemaps=sourcemaps,
+        ) as pipeline,
         proxying(
             pipeline,
             store,

@@ -17,6 +17,7 @@ from devsentry.cli.options import (
     listen_options,
     quiet_option,
     resolve_store,
+    sourcemap_options,
     store_option,
 )
 from devsentry.protocol.limits import DEFAULT_MAX_SIZE, MIB
@@ -27,6 +28,7 @@ from devsentry.transports.address import DEFAULT_PORT
 
 if TYPE_CHECKING:
     from devsentry.ingest.origins import OriginPolicy
+    from devsentry.process.sourcemaps import SourceMapPolicy
 
 
 @cli.command()
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
     help="Largest envelope accepted, in MiB, after decompression (bigger gets a 413).",
 )
 @allow_origin_option
+@sourcemap_options
 @forward_options()
 @quiet_option
 def serve(
@@ -76,6 +79,7 @@ def serve(
     keep: int,
     max_size: int,
     origins: OriginPolicy,
+    sourcemaps: SourceMapPolicy,
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
@@ -119,6 +123,7 @@ def serve(
                 max_size=max_size * MIB,
                 forward=policy,
                 origins=origins,
+                sourcemaps=sourcemaps,
             ),
             ready,
         )
@@ -142,6 +147,7 @@ def serve(
     "when the request carries Sentry auth.",
 )
 @store_option
+@sourcemap_options
 @forward_options(dsn_optional=True)
 @quiet_option
 def intercept(
@@ -150,6 +156,7 @@ def intercept(
     confdir: Path,
     sentry_hosts: tuple[str, ...],
     store_path: Path | None,
+    sourcemaps: SourceMapPolicy,
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
@@ -203,6 +210,7 @@ def intercept(
                 hosts=sentry_hosts,
                 on_warning=warn,
                 forward=policy,
+                sourcemaps=sourcemaps,
             ),
             ready,
         )
@@ -255,6 +263,7 @@ def addon_path() -> None:
 )
 @listen_options
 @store_option
+@sourcemap_options
 @quiet_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def run_command(
@@ -265,6 +274,7 @@ def run_command(
     listen_port: int,
     confdir: Path,
     store_path: Path | None,
+    sourcemaps: SourceMapPolicy,
     quiet: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -292,9 +302,13 @@ def run_command(
 
     try:
         if use_proxy:
-            target = intercept_target(listen_host, listen_port, confdir, path, sink_console, warn)
+            target = intercept_target(
+                listen_host, listen_port, confdir, path, sink_console, warn, sourcemaps=sourcemaps
+            )
         else:
-            target = serve_target(port, path, sink_console, spotlight=spotlight)
+            target = serve_target(
+                port, path, sink_console, spotlight=spotlight, sourcemaps=sourcemaps
+            )
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(Text("devsentry run: " + target.description, style="dim"), soft_wrap=True)

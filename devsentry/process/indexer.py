@@ -27,6 +27,7 @@ import msgspec
 from devsentry.ingest.pipeline import Committed
 from devsentry.model import Model
 from devsentry.process.derive import process_item, sender_of
+from devsentry.process.sourcemaps import Resolver
 from devsentry.process.summary import summarize
 from devsentry.protocol.envelope import Envelope, EnvelopeError, parse
 from devsentry.store.faults import StoreUnavailable
@@ -50,6 +51,7 @@ _BATCH_UNDER_LOAD = 4  # … and while requests keep arriving (a flood): about 2
 _FLOOD_RATE = 200.0  # envelopes per second above which indexing yields to ingest
 _MAX_WAIT_UNDER_LOAD = 0.1  # seconds: indexing always makes progress, even in a flood
 _BACKLOG = 1_000  # parsed envelopes kept in memory (~12 MB); beyond that, re-read from the store
+_EVENT_TYPES = frozenset({"event"})  # items whose frames source maps resolve
 _RETRY_UNAVAILABLE = 0.5  # seconds between tries while the store takes no writes
 
 
@@ -89,9 +91,12 @@ class _Pending(msgspec.Struct):
 class Indexer:
     """Decodes, groups and indexes committed envelopes in order, then notifies the sinks."""
 
-    def __init__(self, writer: StoreWriter, sinks: Sequence[Sink] = ()) -> None:
+    def __init__(
+        self, writer: StoreWriter, sinks: Sequence[Sink] = (), resolver: Resolver | None = None
+    ) -> None:
         self.writer = writer
         self.sinks = list(sinks)
+        self.resolver = resolver or Resolver()
         self._queue: deque[_Pending] = deque()
         self._from_store = True  # start by catching up on what a previous run left
         self._done_upto = 0
@@ -112,6 +117,7 @@ class Indexer:
         self._wake.set()
 
     async def start(self) -> None:
+        await self.resolver.start()
         self.open()
 
     async def stop(self) -> None:
@@ -122,6 +128,7 @@ class Indexer:
                 await self._task
             self._task = None
         self.close()
+        await self.resolver.close()
 
     def open(self) -> None:
         """`start` for hosts whose lifecycle hooks are synchronous (mitmproxy's `running`)."""
@@ -162,7 +169,11 @@ class Indexer:
                     await asyncio.sleep(_MAX_WAIT_UNDER_LOAD - (now - last))  # requests first
                     continue
                 try:
-                    more = self._index_next(_BATCH_UNDER_LOAD if flood else _BATCH)
+                    batch = self._take(_BATCH_UNDER_LOAD if flood else _BATCH)
+                    if batch:
+                        await self._prepare(batch)
+                        self._index_batch(batch)
+                    more = batch is not None
                 except StoreUnavailable:  # full, locked (the writer tells): it is all stored
                     self._restart()
                     await asyncio.sleep(_RETRY_UNAVAILABLE)
@@ -173,7 +184,16 @@ class Indexer:
                 await asyncio.sleep(0)
 
     def _index_next(self, limit: int) -> bool:
-        """Index up to `limit` envelopes; False when there was nothing to do."""
+        """Index up to `limit` envelopes; False when there was nothing to do. Synchronous
+        (the drain on stop): maps not fetched before are not fetched now."""
+        batch = self._take(limit)
+        if batch:
+            self._index_batch(batch)
+        return batch is not None
+
+    def _take(self, limit: int) -> list[_Pending] | None:
+        """The next envelopes to index (empty when only unparseable leftovers were marked
+        done); None when there is nothing to do."""
         batch: list[_Pending] = []
         if self._from_store:
             records = self.writer.unindexed(limit)
@@ -181,21 +201,29 @@ class Indexer:
                 self._from_store = False  # caught up: later envelopes arrive via committed()
             batch = [p for p in map(_from_record, records) if p is not None]
             if not records:
-                return bool(self._queue) and self._index_next(limit)
+                return self._take(limit) if self._queue else None
             self._done_upto = max(self._done_upto, records[-1].id)
             if not batch:  # only unparseable leftovers: mark them done
                 self.writer.index([(records[-1].id, NewEnvelope(b"", "", "", 0.0, []))])
-                return True
-        else:
-            while self._queue and len(batch) < limit:
-                pending = self._queue.popleft()
-                if pending.envelope_id > self._done_upto:  # not already read from the store
-                    batch.append(pending)
-            if not batch:
-                return False
+            return batch
+        while self._queue and len(batch) < limit:
+            pending = self._queue.popleft()
+            if pending.envelope_id > self._done_upto:  # not already read from the store
+                batch.append(pending)
+        return batch or None
+
+    def _index_batch(self, batch: list[_Pending]) -> None:
         self._index(batch)
         self._done_upto = max(self._done_upto, batch[-1].envelope_id)
-        return True
+
+    async def _prepare(self, batch: list[_Pending]) -> None:
+        """Fetch and parse the source maps the batch's JavaScript events need (awaited: the
+        loop goes on answering SDKs meanwhile); events without JavaScript cost a byte scan."""
+        resolver = self.resolver
+        for pending in batch:
+            for item in pending.envelope.items:
+                if item.type in _EVENT_TYPES and resolver.wants(item.payload):
+                    await resolver.prepare(item.payload)
 
     def _index(self, batch: list[_Pending]) -> None:
         decoded = [self._decode(pending) for pending in batch]
@@ -229,7 +257,7 @@ class Indexer:
         records: list[NewItem] = []
         for index, item in enumerate(envelope.items):
             try:
-                derived = process_item(item, sender, envelope.event_id)
+                derived = process_item(item, sender, envelope.event_id, self.resolver)
             except Exception as exc:  # a payload processing cannot take: that item's problem
                 self._once.failed(f"processing a {item.type!r} item", exc)
                 models.append(None)

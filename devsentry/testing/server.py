@@ -18,6 +18,7 @@ from rich.console import Console
 
 from devsentry.ingest.forward import ForwardPolicy
 from devsentry.model import Payload, decode_item
+from devsentry.process.sourcemaps import SourceMapPolicy
 from devsentry.protocol.envelope import Envelope, parse
 from devsentry.service import Background, make_sinks, serving
 from devsentry.store.query import Query
@@ -42,6 +43,7 @@ class LocalServer:
         forward: ForwardPolicy | None = None,
         keep: int = DEFAULT_KEEP,
         context: contextvars.Context | None = None,
+        sourcemaps: SourceMapPolicy | None = None,
     ) -> None:
         self.store_path = store
         self.port = port
@@ -61,6 +63,7 @@ class LocalServer:
                 sinks=make_sinks(self._console),
                 forward=self.forward,
                 keep=self.keep,
+                sourcemaps=sourcemaps,
             ),
             "devsentry test server",
             context=context,
