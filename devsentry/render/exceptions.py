@@ -154,6 +154,8 @@ def _frames(frames: Sequence[Frame], platform: str | None, full: bool) -> list[R
             hidden = 0
         detailed = full or bool(frame.in_app) or n == last
         out.append(_location(frame))
+        if (note := _sourcemap_note(frame)) is not None:
+            out.append(note)
         if detailed:
             out += _context(frame, platform)
             if frame.in_app or full:
@@ -180,6 +182,28 @@ def _location(frame: Frame) -> Text:
         line.append_text(safe(frame.function, "bold" if frame.in_app else "", single_line=True))
     if frame.in_app:
         line.append("  app", "green")
+    data = frame.data or {}
+    if data.get("symbolicated") is True and isinstance(data.get("sourcemap"), str):
+        line.append("  via ", "dim")
+        line.append_text(safe(_map_name(data["sourcemap"]), "dim", single_line=True, limit=60))
+    line.no_wrap, line.overflow = True, "ellipsis"
+    return line
+
+
+def _map_name(name: str) -> str:
+    """A map's URL or path as its file name (the whole of it is in `--json`)."""
+    if name.startswith("data:"):
+        return "inline map"
+    return name.rstrip("/").rsplit("/", 1)[-1] or name
+
+
+def _sourcemap_note(frame: Frame) -> Text | None:
+    """Why a JavaScript frame still shows generated code (`data.sourcemap_note`)."""
+    note = (frame.data or {}).get("sourcemap_note")
+    if not isinstance(note, str) or not note:
+        return None
+    line = Text("      ⚠ not resolved: ", "yellow")
+    line.append_text(safe(note, "dim", single_line=True, limit=200))
     line.no_wrap, line.overflow = True, "ellipsis"
     return line
 

@@ -72,9 +72,14 @@ class Fetcher:
                     return Fetched(url, None, f"HTTP {resp.status}")
                 if (resp.content_length or 0) > MAX_FILE:
                     return Fetched(url, None, f"larger than {MAX_FILE // 2**20} MiB")
-                body = await resp.content.read(MAX_FILE + 1)
-                if len(body) > MAX_FILE:
-                    return Fetched(url, None, f"larger than {MAX_FILE // 2**20} MiB")
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in resp.content.iter_chunked(1 << 16):
+                    size += len(chunk)
+                    if size > MAX_FILE:
+                        return Fetched(url, None, f"larger than {MAX_FILE // 2**20} MiB")
+                    chunks.append(chunk)
+                body = b"".join(chunks)
                 kept = {
                     k.lower(): v
                     for k, v in resp.headers.items()

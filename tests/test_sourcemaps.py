@@ -1,0 +1,175 @@
+"""JavaScript frames resolved through source maps, end to end with real builds: a React app
+(react, react-dom, @sentry/react's ErrorBoundary) bundled minified by esbuild, served by a
+local static server and run in headless Chromium, its maps fetched from that server or found
+by debug ID in a `--sourcemaps` directory; a TypeScript Node app bundled with a map beside
+it. What a user sees is checked through `devsentry show` (text and `--json`)."""
+
+from __future__ import annotations
+
+import shutil
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from click.testing import CliRunner
+
+from devsentry.cli import cli
+from devsentry.process.sourcemaps import SourceMapPolicy
+from devsentry.protocol.envelope import Envelope, Item, serialize
+from devsentry.testing.plugin import DevSentry
+from tests.conftest import devsentry_json
+from tests.sdk_apps import (
+    Browser,
+    build_node_ts_app,
+    build_react_app,
+    run_node_bundle,
+    static_server,
+)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[DevSentry]:
+    with DevSentry(tmp_path / "store.db", console=False) as started:
+        yield started
+
+
+def _only_event(server: DevSentry) -> dict[str, Any]:
+    server.settle()
+    issues = devsentry_json(server, "issues")
+    assert len(issues) == 1, issues
+    shown: dict[str, Any] = devsentry_json(server, "show", issues[0]["id"])
+    shown["the_issue"] = issues[0]
+    return shown
+
+
+def _exception(shown: dict[str, Any]) -> dict[str, Any]:
+    value: dict[str, Any] = shown["normalized"]["exception"]["values"][-1]
+    return value
+
+
+def _show_text(server: DevSentry, ref: str) -> str:
+    result = CliRunner().invoke(cli, ["show", ref, "--store", str(server.store_path)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _send_event(server: DevSentry, event: dict[str, Any]) -> None:
+    item = Item.make("event", msgspec.json.encode(event), content_type="application/json")
+    body = serialize(Envelope.make([item], event_id="feed" * 8))
+    request = urllib.request.Request(f"{server.url}/api/1/envelope/", data=body, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def _run_react(browser_url: str, dsn: str) -> None:
+    browser = Browser(browser_url)
+    try:
+        run = browser.run(dsn, "react")
+    finally:
+        browser.close()
+    assert run.flushed and run.ingest, run
+
+
+def test_react_frames_resolve_through_maps_fetched_from_the_dev_server(
+    server: DevSentry, tmp_path: Path
+) -> None:
+    dist = build_react_app(tmp_path / "app")
+    with static_server(dist) as url:
+        _run_react(url, server.dsn)
+        shown = _only_event(server)
+    exc = _exception(shown)
+    frames = exc["stacktrace"]["frames"]
+    crash = frames[-1]
+    assert crash["filename"] == "/src/Cart.jsx", crash.get("data")
+    assert crash["lineno"] == 7 and crash["function"] == "CartTotal"
+    assert "throw new Error('Cannot total an empty cart')" in crash["context_line"]
+    assert crash["in_app"] is True
+    assert crash["data"]["sourcemap"] == f"{url}/assets/main.js.map"
+    assert crash["module"] == "src/Cart"
+    # The generated frames are kept, as Sentry's event JSON keeps them.
+    raw = exc["raw_stacktrace"]["frames"]
+    assert raw[-1]["filename"] == f"{url}/assets/main.js" and raw[-1]["lineno"] == 23
+    # React's own frames resolve into node_modules: library code, not the app's.
+    react = [f for f in frames if "node_modules/react-dom" in f.get("abs_path", "")]
+    assert react and not any(f["in_app"] for f in react)
+    assert shown["the_issue"]["culprit"] == "CartTotal(src/Cart)"
+    text = _show_text(server, shown["the_issue"]["id"])
+    assert "/src/Cart.jsx:7" in text and "CartTotal" in text
+    assert "throw new Error('Cannot total an empty cart');" in text
+    assert "via main.js.map" in text
+
+
+def test_react_frames_resolve_by_debug_id_from_a_sourcemaps_dir_after_a_rebuild(
+    tmp_path: Path,
+) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    policy = SourceMapPolicy(dirs=(build,))
+    with DevSentry(tmp_path / "store.db", console=False, sourcemaps=policy) as server:
+        # Built after the server indexed the (then empty) directory: a rebuild.
+        dist = build_react_app(tmp_path / "app", debug_ids=True)
+        shutil.copytree(dist, build, dirs_exist_ok=True)
+        served = tmp_path / "served"
+        shutil.copytree(dist, served, ignore=shutil.ignore_patterns("*.map"))
+        with static_server(served) as url:
+            _run_react(url, server.dsn)
+            shown = _only_event(server)
+        crash = _exception(shown)["stacktrace"]["frames"][-1]
+        assert crash["lineno"] == 7 and crash["function"] == "CartTotal", crash
+        assert crash["filename"].endswith("src/Cart.jsx")
+        assert crash["data"]["sourcemap"] == str(build / "assets" / "main.js.map")
+        assert "throw new Error" in crash["context_line"]
+
+
+def test_unresolved_frames_say_why(server: DevSentry, tmp_path: Path) -> None:
+    dist = build_react_app(tmp_path / "app")
+    (dist / "assets" / "main.js.map").unlink()
+    with static_server(dist) as url:
+        _run_react(url, server.dsn)
+        shown = _only_event(server)
+    crash = _exception(shown)["stacktrace"]["frames"][-1]
+    assert crash["data"]["sourcemap_note"] == (
+        f"map not found at {url}/assets/main.js.map (HTTP 404)"
+    ), crash
+    assert crash["filename"] == f"{url}/assets/main.js"
+    assert "not resolved: map not found at" in _show_text(server, shown["the_issue"]["id"])
+
+
+def test_typescript_node_bundle_resolves_through_the_map_beside_it(
+    server: DevSentry, tmp_path: Path
+) -> None:
+    bundle = build_node_ts_app(tmp_path / "app", minify=True)
+    run_node_bundle(bundle, server.dsn)
+    shown = _only_event(server)
+    crash = _exception(shown)["stacktrace"]["frames"][-1]
+    assert crash["abs_path"] == str(tmp_path / "app" / "src" / "app.ts"), crash
+    assert crash["function"] == "reserveStock" and crash["lineno"] == 15
+    assert "throw new RangeError" in crash["context_line"]
+    assert crash["data"]["sourcemap"] == str(bundle) + ".map"
+
+
+def test_a_rebuild_renaming_minified_symbols_keeps_the_issue(
+    server: DevSentry, tmp_path: Path
+) -> None:
+    run_node_bundle(build_node_ts_app(tmp_path / "plain"), server.dsn)
+    run_node_bundle(build_node_ts_app(tmp_path / "plain", minify=True), server.dsn)
+    server.settle()
+    issues = devsentry_json(server, "issues")
+    assert len(issues) == 1 and issues[0]["count"] == 2, issues
+
+
+def test_a_host_not_allowed_is_never_fetched(server: DevSentry) -> None:
+    frame = {"abs_path": "http://203.0.113.9/app.js", "filename": "app.js", "lineno": 1}
+    frame |= {"colno": 10, "function": "a", "in_app": True}
+    _send_event(
+        server,
+        {
+            "platform": "javascript",
+            "exception": {"values": [{"type": "Error", "stacktrace": {"frames": [frame]}}]},
+        },
+    )
+    crash = _exception(_only_event(server))["stacktrace"]["frames"][-1]
+    assert "203.0.113.9 is not an allowed host" in crash["data"]["sourcemap_note"]
