@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from devsentry.cli import cli
 from devsentry.process.sourcemaps import SourceMapPolicy
+from devsentry.process.sourcemaps.locate import generate_module, inline_map, mapping_comments
 from devsentry.protocol.envelope import Envelope, Item, serialize
 from devsentry.testing.plugin import DevSentry
 from tests.conftest import devsentry_json
@@ -173,3 +174,56 @@ def test_a_host_not_allowed_is_never_fetched(server: DevSentry) -> None:
     )
     crash = _exception(_only_event(server))["stacktrace"]["frames"][-1]
     assert "203.0.113.9 is not an allowed host" in crash["data"]["sourcemap_note"]
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://localhost:5173/assets/index.js", True),
+        ("http://127.0.0.2:3000/app.js", True),
+        ("http://[::1]:8080/app.js", True),
+        ("http://vite.localhost/app.js", True),
+        ("http://dev.internal:8080/app.js", True),
+        ("http://dev.internal:9090/app.js", False),  # another port of an allowed host:port
+        ("https://cdn.example.com/app.js", True),  # allowed without a port: any port
+        ("http://example.com/app.js", False),
+        ("http://localhost.example.com/app.js", False),
+        ("file:///etc/passwd", False),
+        ("ftp://localhost/app.js", False),
+        ("http://127.0.0.1:99999/app.js", False),  # no such port
+    ],
+)
+def test_only_loopback_and_the_allowed_hosts_are_fetched_from(url: str, allowed: bool) -> None:
+    policy = SourceMapPolicy(fetch_from=("dev.internal:8080", "cdn.example.com"))
+    assert policy.allows(url) is allowed
+
+
+@pytest.mark.parametrize(
+    ("path", "module"),
+    [
+        ("http://localhost:5173/src/Cart.jsx", "src/Cart"),
+        ("https://example.com/static/js/app.min.js", "app"),
+        ("https://example.com/js/v1.2.3/foo/bar.js?x=1", "foo/bar"),
+        ("http://127.0.0.1:8000/assets/index-4f2a9c1d.js", "assets/index"),
+        (f"https://cdn.example.com/{'a' * 40}/vendor/lib.js", "vendor/lib"),
+        ("webpack:///./src/App.tsx", "src/App"),
+        ("/home/me/app/dist/app.js", None),  # Node: the SDK sends its own module
+    ],
+)
+def test_module_names_of_javascript_paths_as_sentry_makes_them(
+    path: str, module: str | None
+) -> None:
+    assert generate_module(path) == module
+
+
+def test_comments_and_inline_maps_of_a_generated_file() -> None:
+    text = "x();\n//# sourceMappingURL=data:application/json;base64,e30=\n//# debugId=AB-CD\n"
+    assert mapping_comments(text) == ("data:application/json;base64,e30=", None)
+    debug_id = "c0ffee00-1234-4abc-8def-0123456789ab"
+    url, found = mapping_comments(
+        f"x()\n//# debugId={debug_id.upper()}\n//# sourceMappingURL=a.map"
+    )
+    assert (url, found) == ("a.map", debug_id)
+    assert inline_map("data:application/json;base64,e30=") == b"{}"
+    assert inline_map("data:application/json,%7B%7D") == b"{}"
+    assert inline_map("main.js.map") is None

@@ -20,6 +20,7 @@ from devsentry.model import Model, ModelError, decode_item, is_binary, kind_of
 from devsentry.process.context import add_source_context
 from devsentry.process.normalize import normalize_event
 from devsentry.process.sender import Sender
+from devsentry.process.sourcemaps.locate import JS_PLATFORMS
 from devsentry.process.tags import event_tags
 from devsentry.process.verdict import InSentry, Note, in_sentry
 from devsentry.protocol.envelope import Envelope, Item
@@ -93,7 +94,7 @@ def process_item(
     if event_id is not None:
         data["event_id"] = event_id
     removed = normalize_event(data, sender)
-    if resolver is not None and item.type == "event" and resolver.wants(item.payload):
+    if resolver is not None and item.type == "event" and data.get("platform") in JS_PLATFORMS:
         resolver.apply(data)
     add_source_context(data)
     tags = event_tags(data)

@@ -35,6 +35,8 @@ _DEBUG_ID = re.compile(r"[#@]\s*debugId=\s*([0-9a-fA-F-]{32,36})\s*(?:\*/)?\s*$"
 def may_have_js(payload: bytes) -> bool:
     """A cheap look at the raw bytes: could this event hold a JavaScript file's frame? Keeps
     events of other platforms free of any source-map work."""
+    if b"javascript" not in payload and b"node" not in payload:
+        return False
     return _JS_HINT.search(payload) is not None
 
 
