@@ -30,12 +30,11 @@ sys.path.insert(0, str(ROOT))
 from devsentry.browse.detail import load_detail  # noqa: E402
 from devsentry.browse.follow import Loader  # noqa: E402
 from devsentry.browse.lists import issue_page, item_page  # noqa: E402
-from devsentry.store.ids import parse_ref  # noqa: E402
-
 from devsentry.protocol import parse  # noqa: E402
 from devsentry.render.lists import render_events, render_issues, render_stored  # noqa: E402
 from devsentry.render.show import render_detail  # noqa: E402
 from devsentry.store import Query, Store  # noqa: E402
+from devsentry.store.ids import parse_ref  # noqa: E402
 from devsentry.testing import LocalServer  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
