@@ -22,6 +22,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import msgspec
 from rich.console import Console
 
 from devsentry.ingest.forward import ForwardPolicy
@@ -30,6 +31,7 @@ from devsentry.ingest.pipeline import Listener, Pipeline
 from devsentry.process.indexer import Indexer, Sink
 from devsentry.process.sourcemaps import Resolver, SourceMapPolicy
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE
+from devsentry.store.bundles import Bundles
 from devsentry.store.faults import StoreUnavailable
 from devsentry.store.outbox import Delivery, Outbox
 from devsentry.store.store import DEFAULT_KEEP
@@ -49,10 +51,16 @@ __all__ = [
     "run_until_stopped",
     "serving",
     "store_notices",
+    "uploads_dir",
 ]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def uploads_dir(store: Path) -> Path:
+    """Where the server keeps uploaded source-map bundles: beside the store."""
+    return store.with_name(f"{store.stem}-sourcemaps")
 
 
 def make_sinks(console: Console | None) -> list[Sink]:
@@ -151,11 +159,17 @@ async def serving(
     sourcemaps: SourceMapPolicy | None = None,
 ) -> AsyncIterator[Server]:
     """An ingest server on `store` for the duration of the `async with` block; web pages may
-    send to it from loopback origins and those `origins` allows."""
+    send to it from loopback origins and those `origins` allows. Source maps uploaded to it
+    (`sentry-cli sourcemaps upload`) are kept in `uploads_dir(store)`."""
+    bundles = Bundles(uploads_dir(store))
+    policy = sourcemaps or SourceMapPolicy()
+    policy = msgspec.structs.replace(policy, dirs=(*policy.dirs, bundles.root))
     async with ingesting(
-        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward, sourcemaps=sourcemaps
+        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward, sourcemaps=policy
     ) as pipeline:
-        server = Server(pipeline, host=host, port=port, origins=origins or OriginPolicy())
+        server = Server(
+            pipeline, host=host, port=port, origins=origins or OriginPolicy(), bundles=bundles
+        )
         try:
             await server.start()
             yield server

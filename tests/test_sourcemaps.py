@@ -20,6 +20,7 @@ from devsentry.cli import cli
 from devsentry.process.sourcemaps import SourceMapPolicy
 from devsentry.process.sourcemaps.locate import generate_module, inline_map, mapping_comments
 from devsentry.protocol.envelope import Envelope, Item, serialize
+from devsentry.service import uploads_dir
 from devsentry.testing.plugin import DevSentry
 from tests.conftest import devsentry_json
 from tests.sdk_apps import (
@@ -27,6 +28,7 @@ from tests.sdk_apps import (
     build_node_ts_app,
     build_react_app,
     run_node_bundle,
+    sentry_cli,
     static_server,
 )
 
@@ -227,3 +229,23 @@ def test_comments_and_inline_maps_of_a_generated_file() -> None:
     assert inline_map("data:application/json;base64,e30=") == b"{}"
     assert inline_map("data:application/json,%7B%7D") == b"{}"
     assert inline_map("main.js.map") is None
+
+
+def test_sentry_cli_uploads_maps_that_resolve_by_debug_id(
+    server: DevSentry, tmp_path: Path
+) -> None:
+    dist = build_react_app(tmp_path / "app", debug_ids=True)
+    output = sentry_cli(
+        ["sourcemaps", "upload", "--org", "shop", "--project", "web", str(dist)],
+        env={"SENTRY_URL": server.url, "SENTRY_AUTH_TOKEN": "sntrys_devsentry"},
+    )
+    assert "Uploaded files to Sentry" in output or "Bundled" in output, output
+    served = tmp_path / "served"
+    shutil.copytree(dist, served, ignore=shutil.ignore_patterns("*.map"))
+    with static_server(served) as url:
+        _run_react(url, server.dsn)
+        shown = _only_event(server)
+    crash = _exception(shown)["stacktrace"]["frames"][-1]
+    assert crash["function"] == "CartTotal" and crash["lineno"] == 7, crash
+    assert crash["data"]["sourcemap"].startswith(str(uploads_dir(server.store_path)))
+    assert "throw new Error" in crash["context_line"]

@@ -16,7 +16,7 @@ __all__ = ["MAX_LOCAL", "DebugIdIndex", "id_key", "read_local"]
 
 MAX_LOCAL = 64 * 1024 * 1024  # bytes read of one local file at most
 _GENERATED = (".js", ".mjs", ".cjs")
-_SKIP_DIRS = frozenset({"node_modules", ".git", ".cache"})
+_SKIP_DIRS = frozenset({"node_modules", ".git", ".cache", ".chunks"})
 _RESCAN_EVERY = 1.0  # seconds: an unknown debug ID rescans the directories at most this often
 _MAP_DEBUG_ID = re.compile(rb'"debug_?[iI]d"\s*:\s*"([0-9a-fA-F-]{32,36})"')
 

@@ -279,12 +279,12 @@ def _parse(source: bytes, sourcemap: bytes, name: str) -> Found:
 def _with_id(why: str, debug_id: str | None) -> str:
     if debug_id is None:
         return why
-    return f"debug ID {debug_id} is not in any --sourcemaps directory; {why}"
+    return f"debug ID {debug_id} is not in any --sourcemaps directory or upload; {why}"
 
 
 def _no_map(path: str, debug_id: str | None) -> str:
     if debug_id is not None:
-        return f"debug ID {debug_id} is not in any --sourcemaps directory"
+        return f"debug ID {debug_id} is not in any --sourcemaps directory or upload"
     return f"no map for {path}: neither a URL nor a file on this machine"
 
 
