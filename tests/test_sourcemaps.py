@@ -165,7 +165,7 @@ def test_a_rebuild_renaming_minified_symbols_keeps_the_issue(
 
 
 def test_a_host_not_allowed_is_never_fetched(server: DevSentry) -> None:
-    frame = {"abs_path": "http://203.0.113.9/app.js", "filename": "app.js", "lineno": 1}
+    frame = {"abs_path": "http://shop.example.invalid/app.js", "filename": "app.js", "lineno": 1}
     frame |= {"colno": 10, "function": "a", "in_app": True}
     _send_event(
         server,
@@ -175,7 +175,7 @@ def test_a_host_not_allowed_is_never_fetched(server: DevSentry) -> None:
         },
     )
     crash = _exception(_only_event(server))["stacktrace"]["frames"][-1]
-    assert "203.0.113.9 is not an allowed host" in crash["data"]["sourcemap_note"]
+    assert "shop.example.invalid is not an allowed host" in crash["data"]["sourcemap_note"]
 
 
 @pytest.mark.parametrize(

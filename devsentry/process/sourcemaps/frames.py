@@ -33,8 +33,10 @@ class Loaded:
         self.name = name
 
 
-def resolve_frame(frame: dict[str, Any], loaded: Loaded) -> dict[str, Any] | str:
-    """The original frame, or why there is none (a short note)."""
+def resolve_frame(frame: dict[str, Any], loaded: Loaded, path: str) -> dict[str, Any] | str:
+    """The original frame, or why there is none (a short note). `path` is the generated
+    file's URL or path: a map read from disk for a URL (by debug ID) resolves its `sources`
+    as if it sat beside that URL, so the frame reads the same however its map was found."""
     lineno, colno = frame.get("lineno"), frame.get("colno")
     if not isinstance(lineno, int) or isinstance(lineno, bool) or lineno < 1:
         return "the frame has no line number"
@@ -44,7 +46,9 @@ def resolve_frame(frame: dict[str, Any], loaded: Loaded) -> dict[str, Any] | str
     if token is None or not token.src:
         return f"line {lineno}:{colno} is outside the map {_short(loaded.name)}"
     new = dict(frame)
-    abs_path = _source_path(loaded.name, token.src)
+    local_map = "://" not in loaded.name and not loaded.name.startswith("data:")
+    base = path if local_map and path.startswith(("http://", "https://")) else loaded.name
+    abs_path = _source_path(base, token.src)
     new["abs_path"] = abs_path
     new["filename"] = _filename(abs_path, token.src)
     new["lineno"] = token.line

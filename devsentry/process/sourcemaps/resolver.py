@@ -224,12 +224,13 @@ class Resolver:
                 elif isinstance(found, str):
                     result = found
                 else:
-                    result = resolve_frame(frame, found)
+                    result = resolve_frame(frame, found, path)
                 if isinstance(result, str):
                     result = _noted(frame, result)
                 elif result is not frame:
                     resolved = True
-                if "module" not in result and (module := generate_module(path)):
+                where = result.get("abs_path") or result.get("filename")
+                if "module" not in result and (module := generate_module(where)):
                     result = {**result, "module": module}
                 out.append(result)
             if resolved:
