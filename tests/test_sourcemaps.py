@@ -6,7 +6,10 @@ it. What a user sees is checked through `devsentry show` (text and `--json`)."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,9 +27,11 @@ from devsentry.service import uploads_dir
 from devsentry.testing.plugin import DevSentry
 from tests.conftest import devsentry_json
 from tests.sdk_apps import (
+    NODE_DIR,
     Browser,
     build_node_ts_app,
     build_react_app,
+    clean_env,
     run_node_bundle,
     sentry_cli,
     static_server,
@@ -249,3 +254,31 @@ def test_sentry_cli_uploads_maps_that_resolve_by_debug_id(
     assert crash["function"] == "CartTotal" and crash["lineno"] == 7, crash
     assert crash["data"]["sourcemap"].startswith(str(uploads_dir(server.store_path)))
     assert "throw new Error" in crash["context_line"]
+
+
+def test_devsentry_run_with_sourcemaps_resolves_a_node_bundle_by_debug_id(tmp_path: Path) -> None:
+    """`devsentry run --sourcemaps DIR -- node dist/app.js`, the real CLI in a subprocess: the
+    bundle carries a debug ID (`sentry-cli sourcemaps inject`), its map is only in DIR."""
+    bundle = build_node_ts_app(tmp_path / "app", minify=True)
+    sentry_cli(["sourcemaps", "inject", str(bundle.parent)])
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    shutil.move(bundle.with_suffix(".js.map"), maps / "app.js.map")
+    store = tmp_path / "store.db"
+    command = ["run", "--port", "0", "--store", str(store), "--sourcemaps", str(maps)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "devsentry", *command, "--", "node", str(bundle)],
+        env=clean_env(NODE_PATH=str(NODE_DIR / "node_modules")),
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "reserveStock(" in proc.stderr, proc.stderr  # the live console, on stderr
+    assert "15 │ throw new RangeError" in proc.stderr
+    result = CliRunner().invoke(cli, ["show", "DS-1", "--json", "--store", str(store)])
+    crash = json.loads(result.stdout)["normalized"]["exception"]["values"][-1]
+    frame = crash["stacktrace"]["frames"][-1]
+    assert frame["data"]["sourcemap"] == str(maps / "app.js.map"), frame
+    assert "throw new RangeError" in frame["context_line"]

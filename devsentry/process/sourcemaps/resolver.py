@@ -102,7 +102,7 @@ class Resolver:
         if debug_id is not None:
             hit = await asyncio.to_thread(self.index.find, debug_id)
             if hit is not None:
-                return await asyncio.to_thread(self._load_local, hit[0], hit[1])
+                return await self._by_debug_id(path, *hit)
         local = _local_path(path)
         if local is not None:
             return await asyncio.to_thread(self._load_file, local, debug_id)
@@ -121,7 +121,7 @@ class Resolver:
         if file_id is not None and debug_id is None:
             hit = await asyncio.to_thread(self.index.find, file_id)
             if hit is not None:
-                return await asyncio.to_thread(self._load_local, hit[0], hit[1])
+                return await asyncio.to_thread(self._load_local, hit[0], hit[1], generated.body)
         url = generated.headers.get("sourcemap") or generated.headers.get("x-sourcemap") or url
         if url is None:
             return _with_id(f"no sourceMappingURL in {path}", debug_id or file_id)
@@ -137,6 +137,18 @@ class Resolver:
             return f"map not found at {map_url} ({fetched.error})"
         key = ("url", path, generated.version, map_url, fetched.version)
         return await self._parse(key, generated.body, fetched.body, map_url)
+
+    async def _by_debug_id(self, path: str, generated: str | None, map_path: str) -> Found:
+        """A map found by debug ID; when it came without its bundle, the bundle is read from
+        the frame's file or URL (its scopes name the original functions)."""
+        source: bytes | None = None
+        if generated is None:
+            local = _local_path(path)
+            if local is not None:
+                source = await asyncio.to_thread(read_local, local)
+            elif self.policy.allows(path):
+                source = (await self._fetcher_().get(path)).body
+        return await asyncio.to_thread(self._load_local, generated, map_path, source)
 
     def _fetcher_(self) -> Fetcher:
         if self._fetcher is None:
@@ -156,16 +168,21 @@ class Resolver:
 
     # -- in a worker thread: files on this machine ----------------------------------------
 
-    def _load_local(self, generated: str | None, map_path: str) -> Found:
-        """A map from the `--sourcemaps` directories (or an upload), beside its bundle."""
-        key = ("file", generated, _stamp(generated), map_path, _stamp(map_path))
+    def _load_local(
+        self, generated: str | None, map_path: str, source: bytes | None = None
+    ) -> Found:
+        """A map from the `--sourcemaps` directories (or an upload), beside its bundle (or
+        with the bundle's `source` as fetched)."""
+        digest = hash(source) if source is not None else None
+        key = ("file", generated, _stamp(generated), map_path, _stamp(map_path), digest)
         cached = self._parsed.get(key)
         if cached is not None:
             return cached
         sourcemap = read_local(map_path)
         if sourcemap is None:
             return f"the map {map_path} of this debug ID cannot be read"
-        source = (read_local(generated) if generated else None) or b""
+        if source is None:
+            source = (read_local(generated) if generated else None) or b""
         found = _parse(source, sourcemap, map_path)
         self._remember(self._parsed, key, found, _PARSED)
         return found
