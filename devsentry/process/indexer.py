@@ -51,7 +51,6 @@ _BATCH_UNDER_LOAD = 4  # … and while requests keep arriving (a flood): about 2
 _FLOOD_RATE = 200.0  # envelopes per second above which indexing yields to ingest
 _MAX_WAIT_UNDER_LOAD = 0.1  # seconds: indexing always makes progress, even in a flood
 _BACKLOG = 1_000  # parsed envelopes kept in memory (~12 MB); beyond that, re-read from the store
-_EVENT_TYPES = frozenset({"event"})  # items whose frames source maps resolve
 _RETRY_UNAVAILABLE = 0.5  # seconds between tries while the store takes no writes
 
 
@@ -171,8 +170,7 @@ class Indexer:
                 try:
                     batch = self._take(_BATCH_UNDER_LOAD if flood else _BATCH)
                     if batch:
-                        await self._prepare(batch)
-                        self._index_batch(batch)
+                        await self._index_resolved(batch)
                     more = batch is not None
                 except StoreUnavailable:  # full, locked (the writer tells): it is all stored
                     self._restart()
@@ -216,17 +214,32 @@ class Indexer:
         self._index(batch)
         self._done_upto = max(self._done_upto, batch[-1].envelope_id)
 
-    async def _prepare(self, batch: list[_Pending]) -> None:
-        """Fetch and parse the source maps the batch's JavaScript events need (awaited: the
-        loop goes on answering SDKs meanwhile); events without JavaScript cost a byte scan."""
+    async def _index_resolved(self, batch: list[_Pending]) -> None:
+        """Index the batch; events whose JavaScript frames need maps not looked up yet are
+        processed again once `prepare` fetched and parsed them (awaited: the loop goes on
+        answering SDKs meanwhile). Other events are processed once, as before."""
         resolver = self.resolver
-        for pending in batch:
-            for item in pending.envelope.items:
-                if item.type in _EVENT_TYPES and resolver.wants(item.payload):
-                    await resolver.prepare(item.payload)
+        resolver.missed.clear()
+        decoded: list[list[Model | None]] = []
+        again: list[int] = []
+        for n, pending in enumerate(batch):
+            misses = resolver.misses
+            decoded.append(self._decode(pending))
+            if resolver.misses != misses:
+                again.append(n)
+        if resolver.missed:
+            await resolver.prepare()
+            for n in again:
+                decoded[n] = self._decode(batch[n])
+            resolver.missed.clear()  # what is still missing is said in each frame's note
+        self._index(batch, decoded)
+        self._done_upto = max(self._done_upto, batch[-1].envelope_id)
 
-    def _index(self, batch: list[_Pending]) -> None:
-        decoded = [self._decode(pending) for pending in batch]
+    def _index(
+        self, batch: list[_Pending], decoded: list[list[Model | None]] | None = None
+    ) -> None:
+        if decoded is None:
+            decoded = [self._decode(pending) for pending in batch]
         stored = self._write(batch)
         if not self.sinks:
             return

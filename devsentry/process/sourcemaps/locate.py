@@ -20,24 +20,14 @@ __all__ = [
     "is_library_path",
     "js_stacks",
     "mapping_comments",
-    "may_have_js",
     "resolve_map_url",
 ]
 
 JS_PLATFORMS = frozenset({"javascript", "node"})
-_JS_HINT = re.compile(rb"\.(?:[cm]?[jt]sx?)\b")
 _TAIL = 4096  # the comments sit at the end of a generated file
 # `//# sourceMappingURL=…` (or the old `//@`), and `/*# … */` in CSS-style comments.
 _MAPPING_URL = re.compile(r"[#@]\s*sourceMappingURL=\s*(\S+?)\s*(?:\*/)?\s*$", re.M)
 _DEBUG_ID = re.compile(r"[#@]\s*debugId=\s*([0-9a-fA-F-]{32,36})\s*(?:\*/)?\s*$", re.M)
-
-
-def may_have_js(payload: bytes) -> bool:
-    """A cheap look at the raw bytes: could this event hold a JavaScript file's frame? Keeps
-    events of other platforms free of any source-map work."""
-    if b"javascript" not in payload and b"node" not in payload:
-        return False
-    return _JS_HINT.search(payload) is not None
 
 
 def js_stacks(data: dict[str, Any]) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:

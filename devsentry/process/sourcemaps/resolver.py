@@ -1,7 +1,8 @@
-"""The `Resolver`: finds the maps an event's JavaScript frames need before it is processed
-(`prepare`, async: fetches with aiohttp, reads and parses maps in a worker thread, so the loop
-that answers SDKs never waits), then rewrites the frames while it is (`apply`, quick lookups
-only).
+"""The `Resolver`: rewrites an event's JavaScript frames while it is processed (`apply`, quick
+lookups only) with the maps it already has, and notes the files it has no fresh answer for;
+`prepare` then finds those maps (async: fetches with aiohttp, reads and parses maps in a
+worker thread, so the loop that answers SDKs never waits) and the event is processed again.
+Events of other platforms never reach it.
 
 Where a map comes from, in Sentry's order: the frame's debug ID (`debug_meta.images`, or the
 bundle's `//# debugId=`) in the `--sourcemaps` directories or uploaded bundles; for a file
@@ -14,12 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
-
-import msgspec
 
 from devsentry.process.sourcemaps.frames import Loaded, resolve_frame
 from devsentry.process.sourcemaps.local import DebugIdIndex, read_local
@@ -30,11 +30,9 @@ from devsentry.process.sourcemaps.locate import (
     inline_map,
     js_stacks,
     mapping_comments,
-    may_have_js,
     resolve_map_url,
 )
 from devsentry.process.sourcemaps.policy import SourceMapPolicy
-from devsentry.protocol.untrusted import decode_json
 
 if TYPE_CHECKING:
     from devsentry.process.sourcemaps.fetch import Fetcher
@@ -45,7 +43,8 @@ log = logging.getLogger(__name__)
 
 _FOUND = 2048  # frames' files remembered between prepare and apply (and for the next event)
 _PARSED = 32  # parsed maps kept (a big app's map is tens of MB once parsed)
-_FILES_PER_EVENT = 32  # distinct generated files looked up for one event at most
+_FILES_PER_ROUND = 64  # distinct generated files looked up per `prepare` at most
+_RECHECK = 2.0  # seconds an answer holds before the file is looked at again (a rebuild)
 
 Found = Loaded | str  # a map ready, or why there is none
 
@@ -57,7 +56,13 @@ class Resolver:
         self.policy = policy or SourceMapPolicy()
         self.index = DebugIdIndex(self.policy.dirs)
         self._fetcher: Fetcher | None = None
-        self._found: OrderedDict[tuple[str, str | None], Found] = OrderedDict()
+        # (file, debug ID) → the answer, when it was found, the local file's mtime and size
+        self._found: OrderedDict[
+            tuple[str, str | None], tuple[Found, float, tuple[int, int] | None]
+        ] = OrderedDict()
+        #: (file, debug ID) pairs `apply` met with no fresh answer: `prepare` looks them up.
+        self.missed: dict[tuple[str, str | None], None] = {}
+        self.misses = 0  # counts every miss: the `Indexer` tells which events had one
         self._parsed: OrderedDict[tuple[Any, ...], Found] = OrderedDict()
 
     async def start(self) -> None:
@@ -71,32 +76,19 @@ class Resolver:
 
     # -- before processing: find, fetch, parse --------------------------------------------
 
-    def wants(self, payload: bytes) -> bool:
-        """Whether an event payload may need maps (a cheap look at its bytes)."""
-        return may_have_js(payload)
-
-    async def prepare(self, payload: bytes) -> None:
-        """Make the maps of this event's JavaScript frames ready for `apply`; never raises."""
-        try:
-            data = decode_json(payload)
-        except msgspec.DecodeError:
-            return
-        if not isinstance(data, dict):
-            return
-        ids = event_debug_ids(data)
-        wanted: dict[tuple[str, str | None], None] = {}
-        for _, frames in js_stacks(data):
-            for frame in frames:
-                path = _path_of(frame, data.get("platform"))
-                if path is not None:
-                    wanted[(path, ids.get(path))] = None
-        for key in list(wanted)[:_FILES_PER_EVENT]:
+    async def prepare(self) -> None:
+        """Find, fetch and parse the maps `apply` missed (files it had no fresh answer for),
+        so processing the events again resolves their frames; never raises."""
+        keys = list(self.missed)[:_FILES_PER_ROUND]
+        self.missed.clear()
+        for key in keys:
             try:
                 found = await self._locate(*key)
             except Exception as exc:  # a bug here costs the frame its map, never the event
                 log.warning("looking up the source map of %s failed: %r", key[0], exc)
                 found = f"devsentry failed looking up its map: {exc!r}"[:200]
-            self._remember(self._found, key, found, _FOUND)
+            stamp = _stamp(local) if (local := _local_path(key[0])) is not None else None
+            self._remember(self._found, key, (found, time.monotonic(), stamp), _FOUND)
 
     async def _locate(self, path: str, debug_id: str | None) -> Found:
         if debug_id is not None:
@@ -212,7 +204,7 @@ class Resolver:
         return self._load_local(path, map_path)
 
     @staticmethod
-    def _remember(table: OrderedDict[Any, Found], key: Any, found: Found, size: int) -> None:
+    def _remember(table: OrderedDict[Any, Any], key: Any, found: Any, size: int) -> None:
         table[key] = found
         table.move_to_end(key)
         while len(table) > size:
@@ -223,9 +215,11 @@ class Resolver:
     def apply(self, data: dict[str, Any]) -> None:
         """Rewrite the JavaScript frames `prepare` found maps for (quick lookups); keep the
         generated frames in `raw_stacktrace`; note why a frame stays generated; give every
-        JavaScript URL frame Sentry's module name."""
+        JavaScript URL frame Sentry's module name. Files with no fresh answer go to
+        `missed` (the `Indexer` then awaits `prepare` and processes the event again)."""
         ids = event_debug_ids(data)
         platform = data.get("platform")
+        now = time.monotonic()
         for holder, frames in js_stacks(data):
             out: list[Any] = []
             resolved = False
@@ -234,7 +228,12 @@ class Resolver:
                 if path is None:
                     out.append(frame)
                     continue
-                found = self._found.get((path, ids.get(path)))
+                key = (path, ids.get(path))
+                entry = self._found.get(key)
+                if entry is None or not _fresh(path, entry[1], entry[2], now):
+                    self.missed[key] = None  # looked up by `prepare`, then processed again
+                    self.misses += 1
+                found = entry[0] if entry is not None else None
                 result: dict[str, Any] | str
                 if found is None or found == "":
                     result = frame
@@ -262,6 +261,15 @@ def _path_of(frame: Any, platform: Any) -> str | None:
     if not isinstance(path, str) or not path or path.startswith(("node:", "<", "[")):
         return None
     return path
+
+
+def _fresh(path: str, checked: float, stamp: tuple[int, int] | None, now: float) -> bool:
+    """Whether an answer still holds: a local file unchanged since (a rebuild changes it),
+    a URL looked at less than `_RECHECK` seconds ago (then revalidated with the server)."""
+    local = _local_path(path)
+    if local is not None:
+        return _stamp(local) == stamp
+    return now - checked <= _RECHECK
 
 
 def _local_path(path: str) -> str | None:
