@@ -282,3 +282,28 @@ def test_devsentry_run_with_sourcemaps_resolves_a_node_bundle_by_debug_id(tmp_pa
     frame = crash["stacktrace"]["frames"][-1]
     assert frame["data"]["sourcemap"] == str(maps / "app.js.map"), frame
     assert "throw new RangeError" in frame["context_line"]
+
+
+def test_hostile_javascript_frames_are_kept_as_sent(server: DevSentry) -> None:
+    """Frames no map can take (huge or missing positions, odd types) never cost the event."""
+    frames: list[Any] = [
+        {"abs_path": "http://127.0.0.1:9/app.js", "lineno": 2**40, "colno": -1},
+        {"abs_path": "http://127.0.0.1:9/app.js", "lineno": 0},
+        {"abs_path": "/no/such/bundle.js", "lineno": 1, "colno": 1},
+        {"filename": "<anonymous>", "function": "CI"},
+        {"abs_path": "data:text/javascript,throw 1", "lineno": 1, "colno": 1},
+    ]
+    _send_event(
+        server,
+        {
+            "platform": "javascript",
+            "exception": {"values": [{"type": "Error", "stacktrace": {"frames": frames}}]},
+            "debug_meta": {"images": [{"type": "sourcemap", "code_file": "/no/such/bundle.js"}]},
+        },
+    )
+    shown = _only_event(server)
+    assert shown["error"] is None
+    kept = _exception(shown)["stacktrace"]["frames"]
+    assert len(kept) == len(frames)
+    assert "cannot fetch http://127.0.0.1:9/app.js" in kept[0]["data"]["sourcemap_note"]
+    assert kept[2]["data"]["sourcemap_note"] == "/no/such/bundle.js is not on this machine"

@@ -20,6 +20,7 @@ __all__ = ["CONTEXT_LINES", "Loaded", "resolve_frame"]
 
 CONTEXT_LINES = 5
 _LINE = 400  # characters of a context line kept (minified code has no short lines)
+_MAX_POS = 2**31  # lines and columns the lookup takes (32-bit)
 
 
 class Loaded:
@@ -38,9 +39,9 @@ def resolve_frame(frame: dict[str, Any], loaded: Loaded, path: str) -> dict[str,
     file's URL or path: a map read from disk for a URL (by debug ID) resolves its `sources`
     as if it sat beside that URL, so the frame reads the same however its map was found."""
     lineno, colno = frame.get("lineno"), frame.get("colno")
-    if not isinstance(lineno, int) or isinstance(lineno, bool) or lineno < 1:
+    if not isinstance(lineno, int) or isinstance(lineno, bool) or not 0 < lineno < _MAX_POS:
         return "the frame has no line number"
-    if not isinstance(colno, int) or isinstance(colno, bool) or colno < 1:
+    if not isinstance(colno, int) or isinstance(colno, bool) or not 0 < colno < _MAX_POS:
         colno = 1
     token = loaded.cache.lookup(lineno, colno, CONTEXT_LINES)
     if token is None or not token.src:

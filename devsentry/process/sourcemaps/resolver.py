@@ -240,7 +240,11 @@ class Resolver:
                 elif isinstance(found, str):
                     result = found
                 else:
-                    result = resolve_frame(frame, found, path)
+                    try:
+                        result = resolve_frame(frame, found, path)
+                    except Exception as exc:  # a bug costs the frame its map, not the event
+                        log.warning("resolving a frame of %s failed: %r", path, exc)
+                        result = f"devsentry failed resolving it: {exc!r}"[:200]
                 if isinstance(result, str):
                     result = _noted(frame, result)
                 elif result is not frame:
