@@ -105,7 +105,9 @@ async def ingesting(
     """The store's writer, the pipeline and everything after it, for the `async with` block;
     `sourcemaps` says where JavaScript frames' maps may be read from."""
     writer = StoreWriter(store, keep=keep, notify=store_notices(sinks))
-    indexer = Indexer(writer, sinks, Resolver(sourcemaps))
+    policy = sourcemaps or SourceMapPolicy()  # and the maps uploaded to `serving`
+    policy = msgspec.structs.replace(policy, dirs=(*policy.dirs, uploads_dir(store)))
+    indexer = Indexer(writer, sinks, Resolver(policy))
     listeners: list[Listener] = [indexer.committed]
     forwarder = None
     if forward is not None:
@@ -162,10 +164,8 @@ async def serving(
     send to it from loopback origins and those `origins` allows. Source maps uploaded to it
     (`sentry-cli sourcemaps upload`) are kept in `uploads_dir(store)`."""
     bundles = Bundles(uploads_dir(store))
-    policy = sourcemaps or SourceMapPolicy()
-    policy = msgspec.structs.replace(policy, dirs=(*policy.dirs, bundles.root))
     async with ingesting(
-        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward, sourcemaps=policy
+        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward, sourcemaps=sourcemaps
     ) as pipeline:
         server = Server(
             pipeline, host=host, port=port, origins=origins or OriginPolicy(), bundles=bundles
