@@ -98,7 +98,7 @@ def serve(
     With --forward DSN, a copy of every accepted envelope also goes to that DSN (your team's
     Sentry, a staging Sentry or a Relay), in the background, through a durable outbox.
     """
-    from devsentry.render.banner import serve_banner
+    from devsentry.render.banner import serve_banner, sourcemaps_line
     from devsentry.render.forwarding import forward_line
     from devsentry.service import make_sinks, run_until_stopped, serving
     from devsentry.transports.server import Server
@@ -111,6 +111,8 @@ def serve(
         console.print(serve_banner(server.base_url, server.dsn(), server.spotlight_url, path))
         if policy is not None:
             console.print(forward_line(policy), highlight=False)
+        if (maps := sourcemaps_line(sourcemaps.fetch_from, sourcemaps.dirs)) is not None:
+            console.print(maps, highlight=False, soft_wrap=True)
 
     try:
         run_until_stopped(
@@ -172,7 +174,7 @@ def intercept(
     from mitmproxy.version import VERSION
     from rich.text import Text
 
-    from devsentry.render.banner import intercept_banner
+    from devsentry.render.banner import intercept_banner, sourcemaps_line
     from devsentry.render.forwarding import forward_line
     from devsentry.service import intercepting, make_sinks, run_until_stopped
     from devsentry.transports.addon import DEFAULT_HOSTS
@@ -198,6 +200,8 @@ def intercept(
         console.print(banner, soft_wrap=True)
         if policy is not None:
             console.print(forward_line(policy), highlight=False)
+        if (maps := sourcemaps_line(sourcemaps.fetch_from, sourcemaps.dirs)) is not None:
+            console.print(maps, highlight=False, soft_wrap=True)
 
     try:
         run_until_stopped(
