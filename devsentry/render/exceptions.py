@@ -135,6 +135,7 @@ def _frames(frames: Sequence[Frame], platform: str | None, full: bool) -> list[R
     any_app = any(f.in_app for f in frames)
     out: list[RenderableType] = []
     hidden = 0
+    said: str | None = None  # the last source-map note drawn: the next same one is shorter
     last = len(frames) - 1
     middle = range(FRAMES_OLDEST, len(frames) - FRAMES_NEWEST) if not full else range(0)
     for n, frame in enumerate(frames):
@@ -154,8 +155,10 @@ def _frames(frames: Sequence[Frame], platform: str | None, full: bool) -> list[R
             hidden = 0
         detailed = full or bool(frame.in_app) or n == last
         out.append(_location(frame))
-        if (note := _sourcemap_note(frame)) is not None:
-            out.append(note)
+        note = (frame.data or {}).get("sourcemap_note")
+        if isinstance(note, str) and note:
+            out.append(_sourcemap_note(note if note != said else "as above"))
+            said = note
         if detailed:
             out += _context(frame, platform)
             if frame.in_app or full:
@@ -197,11 +200,8 @@ def _map_name(name: str) -> str:
     return name.rstrip("/").rsplit("/", 1)[-1] or name
 
 
-def _sourcemap_note(frame: Frame) -> Text | None:
+def _sourcemap_note(note: str) -> Text:
     """Why a JavaScript frame still shows generated code (`data.sourcemap_note`)."""
-    note = (frame.data or {}).get("sourcemap_note")
-    if not isinstance(note, str) or not note:
-        return None
     line = Text("      ⚠ not resolved: ", "yellow")
     line.append_text(safe(note, "dim", single_line=True, limit=200))
     line.no_wrap, line.overflow = True, "ellipsis"
