@@ -102,6 +102,7 @@ class Indexer:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._once = Once(log)
+        self._inflight: list[_Pending] | None = None  # taken, waiting for its source maps
 
     def committed(self, committed: Committed) -> None:
         """Hand over a committed envelope (never blocks; never loses it: it is in the store)."""
@@ -120,12 +121,21 @@ class Indexer:
         self.open()
 
     async def stop(self) -> None:
-        """Index everything committed so far, then stop."""
+        """Index everything committed so far (source maps fetched as usual: an app that
+        crashes and exits is the common case), then stop."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        try:
+            batch, self._inflight = self._inflight, None
+            while batch is not None:
+                if batch:
+                    await self._index_resolved(batch)
+                batch = self._take(_BATCH)
+        except StoreUnavailable as exc:  # full or locked: the next start indexes it
+            log.warning("not indexed yet (the next start does it): %s", exc.detail)
         self.close()
         await self.resolver.close()
 
@@ -137,6 +147,7 @@ class Indexer:
     def _restart(self) -> None:
         """After a failure of its own: forget what is in memory, read it from the store."""
         self._queue.clear()
+        self._inflight = None
         self._from_store = True
         self._wake.set()
 
@@ -150,6 +161,9 @@ class Indexer:
             self._task.cancel()
             self._task = None
         try:
+            batch, self._inflight = self._inflight, None
+            if batch:  # cancelled while its maps were fetched: indexed without them
+                self._index_batch(batch)
             while self._index_next(_BATCH):
                 pass
         except StoreUnavailable as exc:  # full or locked: the next start indexes it
@@ -228,7 +242,9 @@ class Indexer:
             if resolver.misses != misses:
                 again.append(n)
         if resolver.missed:
+            self._inflight = batch  # a stop meanwhile indexes it (`stop`, `close`)
             await resolver.prepare()
+            self._inflight = None
             for n in again:
                 decoded[n] = self._decode(batch[n])
             resolver.missed.clear()  # what is still missing is said in each frame's note
