@@ -6,7 +6,9 @@ it. What a user sees is checked through `devsentry show` (text and `--json`)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from click.testing import CliRunner
 
 from devsentry.cli import cli
 from devsentry.process.sourcemaps import SourceMapPolicy
+from devsentry.process.sourcemaps.fetch import Fetched, Fetcher
 from devsentry.process.sourcemaps.locate import generate_module, inline_map, mapping_comments
 from devsentry.protocol.envelope import Envelope, Item, serialize
 from devsentry.service import uploads_dir
@@ -307,3 +310,34 @@ def test_hostile_javascript_frames_are_kept_as_sent(server: DevSentry) -> None:
     assert len(kept) == len(frames)
     assert "cannot fetch http://127.0.0.1:9/app.js" in kept[0]["data"]["sourcemap_note"]
     assert kept[2]["data"]["sourcemap_note"] == "/no/such/bundle.js is not on this machine"
+
+
+def test_fetches_are_cached_and_revalidated_with_the_servers_validators(tmp_path: Path) -> None:
+    """A file asked for again is revalidated (If-Modified-Since → 304: the same version, the
+    parsed map reused); a rebuild that changes it is a new version."""
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "app.js").write_text("one()\n//# sourceMappingURL=app.js.map\n")
+
+    async def fetch_three_times(url: str) -> list[Fetched]:
+        fetcher = Fetcher()
+        try:
+            first = await fetcher.get(url)
+            first.checked = -1e9  # as if FRESH seconds went by
+            again = await fetcher.get(url)
+            again.checked = -1e9
+            target = served / "app.js"
+            target.write_text("two()\n//# sourceMappingURL=app.js.map\n")
+            stat = target.stat()
+            os.utime(target, (stat.st_atime, stat.st_mtime + 10))
+            changed = await fetcher.get(url)
+        finally:
+            await fetcher.close()
+        return [first, again, changed]
+
+    with static_server(served) as url:
+        first, again, changed = asyncio.run(fetch_three_times(f"{url}/app.js"))
+    assert first.error is None and "last-modified" in first.headers
+    assert again is first  # answered 304: nothing new to parse
+    assert changed.version != first.version and changed.body is not None
+    assert changed.body.startswith(b"two()")
