@@ -29,6 +29,7 @@ from devsentry.ingest.forward import ForwardPolicy
 from devsentry.ingest.origins import OriginPolicy
 from devsentry.ingest.pipeline import Pipeline
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE
+from devsentry.store.bundles import Bundles
 from devsentry.store.faults import StoreUnavailable
 from devsentry.store.outbox import Delivery, Outbox
 from devsentry.store.store import DEFAULT_KEEP
@@ -41,6 +42,7 @@ from devsentry.transports.server import Server
 if TYPE_CHECKING:
     from devsentry.ingest.pipeline import Listener
     from devsentry.process.indexer import Indexer, Sink
+    from devsentry.process.sourcemaps import SourceMapPolicy
     from devsentry.sinks.alerts import AlertPolicy
     from devsentry.sinks.forward import Forwarder
     from devsentry.store.indexing import IndexWriter
@@ -56,10 +58,16 @@ __all__ = [
     "run_until_stopped",
     "serving",
     "store_notices",
+    "uploads_dir",
 ]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def uploads_dir(store: Path) -> Path:
+    """Where the server keeps uploaded source-map bundles: beside the store."""
+    return store.with_name(f"{store.stem}-sourcemaps")
 
 
 def make_sinks(console: Console | None) -> list[Sink]:
@@ -148,16 +156,26 @@ async def processing(
     sinks: Sequence[Sink] = (),
     forward: ForwardPolicy | None = None,
     alerts: AlertPolicy | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
     batch: int | None = None,
 ) -> AsyncIterator[Processing]:
     """The indexer, the sinks, (with `alerts`) the alerts sink and (with `forward`) the
     forwarder on `writer`, for the block; on exit everything committed is indexed and the
-    sinks are drained."""
+    sinks are drained. `sourcemaps` says where JavaScript frames' maps may be read from
+    (and the maps uploaded to `serving` always are)."""
     from devsentry.process.indexer import Indexer
+    from devsentry.process.sourcemaps import Resolver, SourceMapPolicy
 
     if alerts is not None and alerts.targets:
         sinks = [*sinks, alert_sink(alerts, writer.path, sinks)]
-    indexer = Indexer(writer, sinks) if batch is None else Indexer(writer, sinks, batch=batch)
+    policy = sourcemaps or SourceMapPolicy()
+    policy = msgspec.structs.replace(policy, dirs=(*policy.dirs, uploads_dir(writer.path)))
+    resolver = Resolver(policy)
+    indexer = (
+        Indexer(writer, sinks, resolver)
+        if batch is None
+        else Indexer(writer, sinks, resolver, batch=batch)
+    )
     forwarder = None
     if forward is not None:
         from devsentry.render.forwarding import forward_notice
@@ -202,20 +220,24 @@ async def ingesting(
     max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
     alerts: AlertPolicy | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
     work: Work | None = None,
     notices: Console | None = None,
 ) -> AsyncIterator[Pipeline]:
     """The store's writer, the pipeline and everything after it, for the `async with` block.
 
     With `work`, everything after the commit runs in a worker process (`devsentry.worker`)
-    that `work` describes (`alerts` included), and `sinks` must be empty; `notices` is the
-    console that says what the ingest process itself has to say (a store that takes no
-    writes, a worker restarted). Without it, `sinks` run here and say those things.
+    that `work` describes (`alerts` and `sourcemaps` are folded into it), and `sinks` must be
+    empty; `notices` is the console that says what the ingest process itself has to say (a
+    store that takes no writes, a worker restarted). Without it, `sinks` run here and say
+    those things.
     """
     if work is None:
         writer = StoreWriter(store, keep=keep, notify=store_notices(sinks))
         try:
-            async with processing(writer, sinks=sinks, forward=forward, alerts=alerts) as after:
+            async with processing(
+                writer, sinks=sinks, forward=forward, alerts=alerts, sourcemaps=sourcemaps
+            ) as after:
                 yield Pipeline(
                     writer, max_size=max_size, forward=forward, listeners=after.listeners
                 )
@@ -228,6 +250,8 @@ async def ingesting(
 
     if alerts is not None:
         work = msgspec.structs.replace(work, alerts=alerts)
+    if sourcemaps is not None:
+        work = msgspec.structs.replace(work, sourcemaps=sourcemaps)
     writer = StoreWriter(store, keep=keep, notify=console_notices(notices))
     worker = WorkerProcess(store, work, forward=forward, console=notices)
     try:
@@ -254,9 +278,13 @@ async def serving(
     work: Work | None = None,
     notices: Console | None = None,
     alerts: AlertPolicy | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
 ) -> AsyncIterator[Server]:
     """An ingest server on `store` for the duration of the `async with` block; web pages may
-    send to it from loopback origins and those `origins` allows. `work`: as for `ingesting`."""
+    send to it from loopback origins and those `origins` allows. Source maps uploaded to it
+    (`sentry-cli sourcemaps upload`) are kept in `uploads_dir(store)`. `work`: as for
+    `ingesting`."""
+    bundles = Bundles(uploads_dir(store))
     async with ingesting(
         store,
         sinks=sinks,
@@ -266,8 +294,11 @@ async def serving(
         work=work,
         notices=notices,
         alerts=alerts,
+        sourcemaps=sourcemaps,
     ) as pipeline:
-        server = Server(pipeline, host=host, port=port, origins=origins or OriginPolicy())
+        server = Server(
+            pipeline, host=host, port=port, origins=origins or OriginPolicy(), bundles=bundles
+        )
         try:
             await server.start()
             yield server
@@ -293,6 +324,7 @@ async def intercepting(
     work: Work | None = None,
     notices: Console | None = None,
     alerts: AlertPolicy | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
 ) -> AsyncIterator[Proxy]:
     """mitmproxy with the devsentry addon in front of the pipeline, for the `async with`
     block (`transports.intercept.proxying` says what the proxy options mean; `work` is as for
@@ -309,6 +341,7 @@ async def intercepting(
             work=work,
             notices=notices,
             alerts=alerts,
+            sourcemaps=sourcemaps,
         ) as pipeline,
         proxying(
             pipeline,

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Literal
 import msgspec
 
 from devsentry.ingest.forward import ForwardPolicy
+from devsentry.process.sourcemaps.policy import SourceMapPolicy
 from devsentry.sinks.alerts import AlertPolicy
 from devsentry.tasks import run_loop, spawn
 
@@ -52,11 +53,13 @@ _STOP_TIMEOUT = 120.0  # seconds a stopping worker may take to index what is lef
 
 class Work(msgspec.Struct, frozen=True):
     """What the worker runs besides the indexer: where its live console prints (None:
-    quiet), how wide it is (None: the terminal's width), and the alerts it raises."""
+    quiet), how wide it is (None: the terminal's width), the alerts it raises and where
+    JavaScript frames' source maps may come from."""
 
     console: Literal["stdout", "stderr"] | None = "stdout"
     width: int | None = None
     alerts: AlertPolicy | None = None
+    sourcemaps: SourceMapPolicy | None = None
 
 
 class _Spec(msgspec.Struct, frozen=True):
@@ -207,6 +210,7 @@ async def _work(spec: _Spec) -> None:
             sinks=make_sinks(console),
             forward=spec.forward,
             alerts=work.alerts,
+            sourcemaps=work.sourcemaps,
             batch=_BATCH,
         ) as after:
 

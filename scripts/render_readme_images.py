@@ -1,5 +1,9 @@
 """Render the README's pictures of `devsentry issues`, `show`, `events` and `tail` as SVG.
 
+`show-react.svg` is drawn from a live run instead: the React app of tests/test_sourcemaps.py
+built by esbuild, served locally and run in headless Chromium, its error resolved through
+the bundle's source map (needs the Node packages and Chromium `scripts/test` installs).
+
 Every recorded fixture is POSTed to a real `LocalServer` with a temporary store, then the same
 library calls and renderers the commands use draw into a recording 100-column console, which
 is exported to `docs/images/*.svg`. Re-run after changing a view:
@@ -23,12 +27,14 @@ from rich.console import Console
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devsentry.inspect import Loader, issue_page, item_page, load_detail, parse_ref  # noqa: E402
-
+from devsentry.browse.detail import load_detail  # noqa: E402
+from devsentry.browse.follow import Loader  # noqa: E402
+from devsentry.browse.lists import issue_page, item_page  # noqa: E402
 from devsentry.protocol import parse  # noqa: E402
 from devsentry.render.lists import render_events, render_issues, render_stored  # noqa: E402
 from devsentry.render.show import render_detail  # noqa: E402
 from devsentry.store import Query, Store  # noqa: E402
+from devsentry.store.ids import parse_ref  # noqa: E402
 from devsentry.testing import LocalServer  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
@@ -69,6 +75,30 @@ def event_id(fixture: str) -> str:
     value = parse((FIXTURES / fixture).read_bytes()).event_id
     assert value is not None, fixture
     return value
+
+
+def react_picture() -> Path:
+    """`show` of the React app's error, its frames resolved through the fetched source map."""
+    from tests.sdk_apps import Browser, build_react_app, static_server
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "store.db"
+        dist = build_react_app(Path(tmp) / "shop")
+        with static_server(dist) as url, LocalServer(path, console=False) as server:
+            browser = Browser(url)
+            try:
+                browser.run(server.dsn, "react", release="shop@3.0.0")
+            finally:
+                browser.close()
+            server.wait_for(count=1, type="event")
+        with Store(path, readonly=True) as store:
+            (issue,) = issue_page(store, Query(limit=5)).rows
+            detail = load_detail(store, parse_ref(issue.short_id))
+            return picture(
+                "show-react",
+                f"devsentry show {issue.short_id}",
+                lambda c: c.print(render_detail(detail)),
+            )
 
 
 def main() -> None:
@@ -116,6 +146,7 @@ def main() -> None:
                     lambda c: c.print(*(render_stored(loaded) for loaded in stream)),
                 ),
             ]
+    written.append(react_picture())
     for path in written:
         print(path.relative_to(ROOT))
 

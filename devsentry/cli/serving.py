@@ -18,6 +18,7 @@ from devsentry.cli.options import (
     listen_options,
     quiet_option,
     resolve_store,
+    sourcemap_options,
     store_option,
     workers_option,
 )
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from devsentry.ingest.origins import OriginPolicy
+    from devsentry.process.sourcemaps import SourceMapPolicy
     from devsentry.sinks.alerts import AlertPolicy
 
 
@@ -72,6 +74,7 @@ if TYPE_CHECKING:
     help="Largest envelope accepted, in MiB, after decompression (bigger gets a 413).",
 )
 @allow_origin_option
+@sourcemap_options
 @forward_options()
 @alert_options
 @quiet_option
@@ -83,6 +86,7 @@ def serve(
     keep: int,
     max_size: int,
     origins: OriginPolicy,
+    sourcemaps: SourceMapPolicy,
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
@@ -109,7 +113,7 @@ def serve(
     Processing, the index, the live console and alerts run in a worker process beside the
     one that answers SDKs (--workers 0: all in one process).
     """
-    from devsentry.render.banner import serve_banner
+    from devsentry.render.banner import serve_banner, sourcemaps_line
     from devsentry.render.forwarding import forward_line
     from devsentry.render.workflow import alerts_line
     from devsentry.service import run_until_stopped, serving
@@ -125,6 +129,8 @@ def serve(
             console.print(forward_line(policy), highlight=False)
         if alerts is not None:
             console.print(alerts_line(alerts), highlight=False)
+        if (maps := sourcemaps_line(sourcemaps.fetch_from, sourcemaps.dirs)) is not None:
+            console.print(maps, highlight=False, soft_wrap=True)
 
     try:
         run_until_stopped(
@@ -136,7 +142,7 @@ def serve(
                 max_size=max_size * MIB,
                 forward=policy,
                 origins=origins,
-                **after_commit(console, quiet, workers, alerts),
+                **after_commit(console, quiet, workers, alerts, sourcemaps),
             ),
             ready,
         )
@@ -160,6 +166,7 @@ def serve(
     "when the request carries Sentry auth.",
 )
 @store_option
+@sourcemap_options
 @forward_options(dsn_optional=True)
 @alert_options
 @quiet_option
@@ -170,6 +177,7 @@ def intercept(
     confdir: Path,
     sentry_hosts: tuple[str, ...],
     store_path: Path | None,
+    sourcemaps: SourceMapPolicy,
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
@@ -187,7 +195,7 @@ def intercept(
     from mitmproxy.version import VERSION
     from rich.text import Text
 
-    from devsentry.render.banner import intercept_banner
+    from devsentry.render.banner import intercept_banner, sourcemaps_line
     from devsentry.render.forwarding import forward_line
     from devsentry.render.workflow import alerts_line
     from devsentry.service import intercepting, run_until_stopped
@@ -216,6 +224,8 @@ def intercept(
             console.print(forward_line(policy), highlight=False)
         if alerts is not None:
             console.print(alerts_line(alerts), highlight=False)
+        if (maps := sourcemaps_line(sourcemaps.fetch_from, sourcemaps.dirs)) is not None:
+            console.print(maps, highlight=False, soft_wrap=True)
 
     try:
         run_until_stopped(
@@ -227,7 +237,7 @@ def intercept(
                 hosts=sentry_hosts,
                 on_warning=warn,
                 forward=policy,
-                **after_commit(console, quiet, workers, alerts),
+                **after_commit(console, quiet, workers, alerts, sourcemaps),
             ),
             ready,
         )
@@ -236,18 +246,24 @@ def intercept(
 
 
 def after_commit(
-    console: Console, quiet: bool, workers: int, alerts: AlertPolicy | None
+    console: Console,
+    quiet: bool,
+    workers: int,
+    alerts: AlertPolicy | None,
+    sourcemaps: SourceMapPolicy,
 ) -> dict[str, Any]:
-    """The `sinks=` and `alerts=` (one process) or `work=` and `notices=` (a worker
-    process) of an assembly in `devsentry.service`, for the console `console` unless quiet."""
+    """The `sinks=` (one process) or `work=` and `notices=` (a worker process) of an
+    assembly in `devsentry.service`, for the console `console` unless quiet; alerts and
+    source maps go wherever processing runs."""
     from devsentry.service import make_sinks
+
+    after: dict[str, Any] = {"alerts": alerts, "sourcemaps": sourcemaps}
+    if not workers:
+        return {**after, "sinks": make_sinks(None if quiet else console)}
     from devsentry.worker import Work
 
-    if not workers:
-        return {"sinks": make_sinks(None if quiet else console), "alerts": alerts}
-    if quiet:
-        return {"work": Work(console=None, alerts=alerts)}
-    return {"work": Work(console="stdout", alerts=alerts), "notices": console}
+    work = Work(console=None if quiet else "stdout")
+    return {**after, "work": work, "notices": None if quiet else console}
 
 
 @cli.command("addon-path")
@@ -296,6 +312,7 @@ def addon_path() -> None:
 @listen_options
 @store_option
 @alert_options
+@sourcemap_options
 @quiet_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def run_command(
@@ -307,6 +324,7 @@ def run_command(
     confdir: Path,
     store_path: Path | None,
     alerts: AlertPolicy | None,
+    sourcemaps: SourceMapPolicy,
     quiet: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -335,10 +353,19 @@ def run_command(
     try:
         if use_proxy:
             target = intercept_target(
-                listen_host, listen_port, confdir, path, sink_console, warn, alerts=alerts
+                listen_host,
+                listen_port,
+                confdir,
+                path,
+                sink_console,
+                warn,
+                alerts=alerts,
+                sourcemaps=sourcemaps,
             )
         else:
-            target = serve_target(port, path, sink_console, spotlight=spotlight, alerts=alerts)
+            target = serve_target(
+                port, path, sink_console, spotlight=spotlight, alerts=alerts, sourcemaps=sourcemaps
+            )
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(Text("devsentry run: " + target.description, style="dim"), soft_wrap=True)
