@@ -83,7 +83,9 @@ class WorkerProcess:
         forward: ForwardPolicy | None = None,
         console: Console | None = None,
     ) -> None:
-        self._spec = msgspec.json.encode(_Spec(str(store), work, forward)).decode()
+        self._spec = msgspec.json.encode(
+            _Spec(str(store), work, forward), enc_hook=_encode
+        ).decode()
         self._console = console
         self._proc: asyncio.subprocess.Process | None = None
         self._pipe: int | None = None  # the write end of the worker's standard input
@@ -183,10 +185,23 @@ class WorkerProcess:
             log.warning("%s", message)
 
 
+def _encode(value: object) -> object:
+    """Paths (`--sourcemaps DIR`) on the worker's command line, as strings."""
+    if isinstance(value, Path):
+        return str(value)
+    raise NotImplementedError(f"{type(value).__name__} is not for the worker's command line")
+
+
+def _decode(kind: type, value: object) -> object:
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError(f"{kind} from the worker's command line")
+
+
 def main(argv: list[str]) -> None:
     """`python -m devsentry.worker SPEC`, started by `WorkerProcess` with the pipe as stdin."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the ingest process, then us
-    spec = msgspec.json.decode(argv[1], type=_Spec)
+    spec = msgspec.json.decode(argv[1], type=_Spec, dec_hook=_decode)
     run_loop(_work(spec))
 
 

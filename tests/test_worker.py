@@ -225,3 +225,34 @@ def test_the_worker_raises_alerts_and_prints_regressions(tmp_path: Path) -> None
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
         background.stop()
+
+
+def test_the_worker_resolves_source_maps_from_a_sourcemaps_dir(tmp_path: Path) -> None:
+    """`serve --sourcemaps DIR` in two processes: the worker gets the directory and resolves
+    a Node bundle's frames by debug ID (its map only in DIR)."""
+    import shutil
+
+    from tests.conftest import NODE_DIR, clean_env
+    from tests.test_sourcemaps import build_node_ts_app, sentry_cli
+
+    bundle = build_node_ts_app(tmp_path / "app", minify=True)
+    sentry_cli(["sourcemaps", "inject", str(bundle.parent)])
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    shutil.move(bundle.with_suffix(".js.map"), maps / "app.js.map")
+    proc, dsn, _ = start_serve(tmp_path / "maps.db", "--sourcemaps", str(maps))
+    seen: list[str] = []
+    try:
+        worker_of(proc)
+        subprocess.run(
+            ["node", str(bundle)],
+            env=clean_env(SENTRY_DSN=dsn, NODE_PATH=str(NODE_DIR / "node_modules")),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        read_until(proc, "reserveStock(", seen)
+        read_until(proc, "throw new RangeError", seen)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
