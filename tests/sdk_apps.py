@@ -194,9 +194,14 @@ def _app_env(dsn: str, release: str | None, env: Mapping[str, str] | None) -> di
 
 
 def start_fastapi(
-    dsn: str, *, release: str | None = None, env: Mapping[str, str] | None = None
+    dsn: str,
+    *,
+    release: str | None = None,
+    env: Mapping[str, str] | None = None,
+    app: str = "fastapi_app:app",
 ) -> ServedApp:
-    """`tests/apps/fastapi_app.py` under uvicorn, reporting to `dsn`.
+    """`tests/apps/fastapi_app.py` (or another ASGI `app` of `tests/apps/`) under uvicorn,
+    reporting to `dsn`.
 
     The socket is bound here (port 0) and handed to uvicorn with `--fd`: it listens before
     uvicorn starts, so the first request simply waits until the app is up.
@@ -206,13 +211,13 @@ def start_fastapi(
         sock.bind(("127.0.0.1", 0))
         sock.listen(64)
         fd = sock.fileno()
-        command = [sys.executable, "-m", "uvicorn", "fastapi_app:app", "--fd", str(fd)]
+        command = [sys.executable, "-m", "uvicorn", app, "--fd", str(fd)]
         command += ["--log-level", "warning", "--no-access-log"]
-        app = _spawn("fastapi", command, APPS, _app_env(dsn, release, env), (fd,))
-        app.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        served = _spawn("fastapi", command, APPS, _app_env(dsn, release, env), (fd,))
+        served.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         sock.close()  # uvicorn holds its own copy
-    return app
+    return served
 
 
 def start_express(

@@ -16,7 +16,7 @@ from devsentry.store.ids import short_id
 from devsentry.store.outbox import Delivery
 from devsentry.store.records import IssueRecord, ItemRecord, TagFacet
 
-__all__ = ["facets_json", "forward_json", "issue_json", "item_json", "show_json"]
+__all__ = ["evidence_of", "facets_json", "forward_json", "issue_json", "item_json", "show_json"]
 
 
 def forward_json(delivery: Delivery | None) -> dict[str, Any] | None:
@@ -77,7 +77,19 @@ def issue_json(r: IssueRecord, releases: list[str] | None = None) -> dict[str, A
         "first_release": r.first_release,
         "releases": releases or [],
         "project": r.project,
+        "category": r.category,
     }
+
+
+def evidence_of(issue: IssueRecord) -> dict[str, Any] | None:
+    """A performance issue's evidence (the statement, its parent span, how many times it ran)."""
+    if not issue.evidence:
+        return None
+    try:
+        data = msgspec.json.decode(issue.evidence)
+    except msgspec.DecodeError:  # devsentry's own JSON: a damaged store
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def facets_json(facets: list[TagFacet]) -> list[dict[str, Any]]:
@@ -101,6 +113,7 @@ def show_json(detail: Detail) -> dict[str, Any]:
     if detail.issue is not None:
         issue = issue_json(detail.issue, detail.releases)
         issue["tags"] = facets_json(detail.facets)
+        issue["evidence"] = evidence_of(detail.issue)
     return {
         "item": item_json(detail.record, detail.forward),
         "issue": issue,

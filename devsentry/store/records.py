@@ -18,6 +18,7 @@ __all__ = [
     "NewEnvelope",
     "NewIssue",
     "NewItem",
+    "NewTransaction",
     "Processed",
     "ProcessedRecord",
     "StoredEnvelope",
@@ -65,6 +66,23 @@ class NewItem(msgspec.Struct):
     error: str | None = None  # why the payload could not be decoded, if it could not
     issue: NewIssue | None = None
     processed: Processed | None = None  # what the processing stage derived, for events
+    transaction: NewTransaction | None = None  # a transaction's timing, for `perf` and `traces`
+
+
+class NewTransaction(msgspec.Struct):
+    """What `perf` and `traces` read of one transaction, kept at index time (durations in ms)."""
+
+    name: str
+    start: float
+    duration_ms: float
+    trace_id: str | None = None
+    span_id: str | None = None
+    parent_span_id: str | None = None
+    op: str | None = None
+    status: str | None = None
+    vitals: dict[str, float] = msgspec.field(default_factory=dict)  # lcp, fcp, cls, inp, ttfb
+    ops: list[tuple[str, float]] = msgspec.field(default_factory=list)  # time per span op
+    spans: int = 0
 
 
 class Processed(msgspec.Struct):
@@ -86,6 +104,8 @@ class NewIssue(msgspec.Struct):
     value: str | None = None
     platform: str | None = None
     basis: str | None = None
+    category: str = "error"  # or "performance" (a problem found in a transaction's spans)
+    evidence: str | None = None  # a performance problem's evidence, JSON
 
 
 class NewEnvelope(msgspec.Struct):
@@ -128,6 +148,8 @@ class IssueRecord(msgspec.Struct):
     last_seen: float
     hash: str
     first_release: str | None = None
+    category: str = "error"
+    evidence: str | None = None  # a performance problem's evidence, JSON
 
     @property
     def short_id(self) -> str:
@@ -178,6 +200,7 @@ class StoredItem(msgspec.Struct):
     issue_id: int | None = None
     issue_count: int | None = None  # 1 means the issue is new
     new_in: str | None = None  # a new issue's release, when earlier releases were seen
+    trace_errors: int = 0  # a transaction's: error events of its trace indexed so far
 
 
 class TagValue(msgspec.Struct):
@@ -213,7 +236,7 @@ ITEM_COLUMNS = (
 )
 ISSUE_COLUMNS = (
     "id, project, title, culprit, level, type, value, platform, basis, count, users, "
-    "first_seen, last_seen, hash, first_release"
+    "first_seen, last_seen, hash, first_release, category, evidence"
 )
 ENVELOPE_COLUMNS = (
     "id, received, project, event_id, transport, client, remote_addr, content_encoding, size, raw,"

@@ -1,0 +1,142 @@
+"""Traces and performance end to end with the real sentry-sdk: two FastAPI services under
+uvicorn (one calls the other with trace propagation, the second fails), an N+1 loop through
+SQLAlchemy over SQLite, consecutive HTTP calls; checked through `trace`, `traces`, `perf`,
+`issues` and `show` as a user runs them (`tests/apps/services.py` is the app)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from click.testing import CliRunner
+
+from devsentry.cli import cli
+from devsentry.testing.plugin import DevSentry
+from devsentry.testing.server import wait_until
+from tests.conftest import devsentry_json
+from tests.sdk_apps import ServedApp, start_fastapi
+
+
+@contextmanager
+def services(devsentry: DevSentry) -> Iterator[tuple[ServedApp, ServedApp]]:
+    """payments (project 2) and the api (project 1) that calls it."""
+    with start_fastapi(
+        devsentry.dsn_for(2), app="services:app", env=_env(SHOP_ROLE="payments")
+    ) as payments:
+        env = _env(SHOP_ROLE="api", PAYMENTS_URL=payments.url)
+        with start_fastapi(devsentry.dsn_for(1), app="services:app", env=env) as api:
+            yield api, payments
+
+
+def _env(**extra: str) -> dict[str, str]:
+    from tests.sdk_apps import clean_env
+
+    return clean_env(**extra)
+
+
+def transactions(devsentry: DevSentry) -> list[dict[str, Any]]:
+    devsentry.settle()
+    found: list[dict[str, Any]] = devsentry_json(devsentry, "events", "--type", "transaction")
+    return found
+
+
+def text(devsentry: DevSentry, *args: str) -> str:
+    result = CliRunner().invoke(
+        cli,
+        [*args, "--store", str(devsentry.store_path)],
+        catch_exceptions=False,
+        terminal_width=120,
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_trace_across_two_services_with_the_error_on_its_span(devsentry: DevSentry) -> None:
+    with services(devsentry) as (api, _):
+        assert api.get("/checkout").status == 200
+        devsentry.assert_error("CardDeclined")
+
+        def both() -> list[dict[str, Any]] | None:
+            txs = transactions(devsentry)
+            return (
+                txs
+                if {t["title"].split(" in ")[0] for t in txs} >= {"/checkout", "/charge"}
+                else None
+            )
+
+        txs = wait_until(both, "the transactions of both services", 30)
+    trace_id = txs[0]["trace_id"]
+    assert {t["trace_id"] for t in txs} == {trace_id}  # propagated through httpx
+
+    found = devsentry_json(devsentry, "trace", trace_id[:8])
+    assert found["trace_id"] == trace_id
+    assert set(found["projects"]) == {"1", "2"}
+    spans = {s["span_id"]: s for s in found["spans"]}
+    charge = next(
+        s for s in found["spans"] if s["transaction"] == "/charge" and s["op"] == "http.server"
+    )
+    call = spans[charge["parent_span_id"]]  # the api's outgoing call is the parent, across services
+    assert call["op"] == "http.client" and call["project"] == "1"
+    assert call["description"].startswith("POST http://127.0.0.1:")
+    assert charge["project"] == "2" and charge["status"] == "internal_error"
+    assert found["start"].endswith("Z") and isinstance(found["duration"], float)
+    [error] = found["errors"]
+    assert error["title"].startswith("CardDeclined") and error["project"] == "2"
+    assert error["span_id"] in spans  # placed on a span of the trace
+
+    picture = text(devsentry, "trace", trace_id)
+    assert "/checkout" in picture and "/charge" in picture and "✖ CardDeclined" in picture
+    listed = devsentry_json(devsentry, "traces")
+    assert listed[0]["trace_id"] == trace_id and listed[0]["errors"] == 1
+    assert listed[0]["root"] == "/checkout" and set(listed[0]["projects"]) == {"1", "2"}
+
+    # `show` of any item of the trace says how to follow it.
+    issue = next(i for i in devsentry_json(devsentry, "issues") if i["type"] == "CardDeclined")
+    assert issue["category"] == "error"
+    assert f"devsentry trace {trace_id[:12]}" in text(devsentry, "show", issue["id"])
+
+    perf = {(r["transaction"], r["project"]): r for r in devsentry_json(devsentry, "perf")}
+    assert perf[("/charge", "2")]["failure_rate"] == 1.0
+    assert perf[("/checkout", "1")]["failure_rate"] == 0.0
+    row = perf[("/checkout", "1")]
+    assert row["count"] == 1 and row["op"] == "http.server"
+    assert 0 < row["p50"] == row["p99"]
+    assert row["span_ops"][0]["op"] == "http.client"
+
+
+def test_n_plus_one_queries_through_sqlalchemy_are_a_performance_issue(
+    devsentry: DevSentry,
+) -> None:
+    with services(devsentry) as (api, _):
+        for _ in range(2):
+            assert api.get("/authors").status == 200
+        wait_until(lambda: len(transactions(devsentry)) >= 2, "two /authors transactions", 30)
+    found = [i for i in devsentry_json(devsentry, "issues") if i["category"] == "performance"]
+    assert len(found) == 1, found
+    issue = found[0]
+    assert issue["title"] == "N+1 Query" and issue["count"] == 2
+    assert issue["culprit"] == "/authors"
+    assert issue["value"].startswith("SELECT books.id, books.title, books.author_id")
+    shown = devsentry_json(devsentry, "show", issue["id"])
+    evidence = shown["issue"]["evidence"]
+    assert evidence["count"] == 8  # one query per author
+    assert evidence["parent_op"] == "http.server" and evidence["parent"] == "/authors"
+    picture = text(devsentry, "show", issue["id"])
+    assert re.search(r"ran +8 times", picture) and "SELECT books.id" in picture
+
+
+def test_consecutive_http_calls_are_a_performance_issue(devsentry: DevSentry) -> None:
+    with services(devsentry) as (api, _):
+        assert api.get("/dashboard").status == 200
+        wait_until(
+            lambda: any(t["title"].startswith("/dashboard") for t in transactions(devsentry)),
+            "the /dashboard transaction",
+            30,
+        )
+    [issue] = [i for i in devsentry_json(devsentry, "issues") if i["category"] == "performance"]
+    assert issue["title"] == "Consecutive HTTP" and issue["culprit"] == "/dashboard"
+    assert issue["value"].startswith("GET http://127.0.0.1:")
+    evidence = devsentry_json(devsentry, "show", issue["id"])["issue"]["evidence"]
+    assert evidence["count"] == 3
