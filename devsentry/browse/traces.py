@@ -124,8 +124,10 @@ def resolve_trace(store: Store, ref: str) -> str:
 
 
 def _service(record: ItemRecord, server: str | None) -> str:
-    parts = [record.project, record.sdk, server]
-    return " · ".join(p for p in parts if p)
+    """`1 · shop-api · python.fastapi`: project, server name and SDK (without `sentry.` and
+    its version), the facts that tell services apart."""
+    sdk = (record.sdk or "").split("/", 1)[0].removeprefix("sentry.")
+    return " · ".join(p for p in (record.project, server, sdk) if p)
 
 
 def load_trace(store: Store, ref: str) -> Trace:
@@ -340,11 +342,27 @@ def recent_traces(
         clauses.append("project = ?")
         args.append(project)
     where = " AND ".join(clauses)
-    rows = store.db.execute(
-        "SELECT trace_id, max(item_id) AS newest FROM transactions"
-        f" WHERE {where} GROUP BY trace_id ORDER BY newest DESC LIMIT ?",
-        (*args, limit or -1),
-    ).fetchall()
+    # Newest transactions first (the primary key, no sort), their distinct traces in order:
+    # a page of rows at a time until `limit` traces are found.
+    wanted = limit or 1_000_000
+    trace_ids: list[str] = []
+    seen: set[str] = set()
+    before = None
+    while len(trace_ids) < wanted:
+        page = store.db.execute(
+            f"SELECT item_id, trace_id FROM transactions WHERE {where}"
+            + (" AND item_id < ?" if before is not None else "")
+            + " ORDER BY item_id DESC LIMIT 1000",
+            (*args, *([before] if before is not None else [])),
+        ).fetchall()
+        if not page:
+            break
+        before = page[-1][0]
+        for _, trace_id in page:
+            if trace_id not in seen:
+                seen.add(trace_id)
+                trace_ids.append(trace_id)
+    rows = [(trace_id, None) for trace_id in trace_ids[:wanted]]
     out: list[TraceSummary] = []
     for trace_id, _ in rows:
         members = store.db.execute(

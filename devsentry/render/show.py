@@ -66,7 +66,7 @@ def render_detail(detail: Detail, *, full: bool = False, now: float | None = Non
     parts: list[RenderableType] = [_heading(detail, now)]
     if detail.record.trace_id:
         parts.append(
-            Text.assemble(("trace ", "dim"), (trace_command(detail.record.trace_id), "cyan"))
+            Text.assemble(("its trace: ", "dim"), (trace_command(detail.record.trace_id), "cyan"))
         )
     if detail.issue is not None and detail.issue.category == "performance":
         parts += section("Performance problem", *problem_rows(detail.issue))

@@ -108,7 +108,7 @@ def render_trace(trace: Trace, *, full: bool = False) -> Group:
                 Text.assemble(
                     ("✖ ", "bold red"),
                     safe(error.title or "error", "bold", single_line=True),
-                    ("  " + clean(error.project, single_line=True), "cyan"),
+                    ("  project " + clean(error.project, single_line=True), "cyan"),
                     ("  " + hint, "dim"),
                 )
             )

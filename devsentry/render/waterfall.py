@@ -202,7 +202,7 @@ class WaterfallView:
         ops = [clean(r.op or "", single_line=True) for r in rows]
         took = [ms(r.duration) if r.kind == "span" else "" for r in rows]
         services = [clean(r.service or "", single_line=True) for r in rows]
-        svc_w = min(max(len("SERVICE"), *map(len, services)), 22) if any(services) else 0
+        svc_w = min(max(len("SERVICE"), *map(len, services)), 30) if any(services) else 0
         svc_w = svc_w if width >= 90 else 0
         op_w = min(max(len("OP"), *map(len, ops)), 16) if width >= 70 else 0
         took_w = max(len("DURATION"), *map(len, took))

@@ -11,7 +11,7 @@ uvicorn (tests/sdk_apps.py `start_fastapi(..., app="services:app")`), each with 
   (the N+1 loop) through SQLAlchemy over SQLite, which the SqlalchemyIntegration records as
   `db` spans.
 - `GET /dashboard` (api) calls payments' `GET /balance` three times one after the other
-  (consecutive HTTP calls that could run in parallel); each answer takes about 40 ms.
+  (consecutive HTTP calls that could run in parallel); each answer takes about 80 ms.
 """
 
 from __future__ import annotations
@@ -115,5 +115,5 @@ async def dashboard() -> dict[str, int]:
 
 @app.get("/balance")
 async def balance(account: int) -> dict[str, int]:
-    await asyncio.sleep(0.04)
+    await asyncio.sleep(0.08)
     return {"balance": account * 10}
