@@ -91,9 +91,7 @@ def envelope(n: int, now: float, padding: int) -> NewEnvelope:
     )
 
 
-def _transaction(
-    name: str, trace_id: str, start: float, n: int
-) -> tuple[bytes, NewTransaction]:
+def _transaction(name: str, trace_id: str, start: float, n: int) -> tuple[bytes, NewTransaction]:
     """A transaction with six spans (a db query per item, an HTTP call) and its index row;
     durations vary by endpoint and over the day, and 1 in 20 fails."""
     took = 0.02 + (n % 50) * 0.002 + (n % 997) / 997 * 0.03

@@ -53,6 +53,7 @@ BROWSER_SCENARIOS = {
     "error": "#checkout",  # captureException(PaymentDeclined) in a click listener
     "throw": "#coupon",  # an uncaught TypeError, reported through window.onerror
     "message": "#refresh",  # captureMessage("cache miss storm")
+    "prices": "#prices",  # (with `api`) fetch the API during the pageload, then end it
 }
 
 START_TIMEOUT = 30.0  # seconds for an app (or Chromium) to come up on this 2-core machine
@@ -401,12 +402,15 @@ class Browser:
         release: str | None = None,
         user: Mapping[str, str] | None = None,
         tags: Mapping[str, str] | None = None,
+        api: str | None = None,
         timeout: float = 15.0,
     ) -> BrowserRun:
         """Load the page with the SDK pointed at `dsn`, run `scenario` (a key of
         `BROWSER_SCENARIOS`) with this release, user (`{"id": …, "email": …}`) and tags,
-        and return once the SDK flushed."""
+        and return once the SDK flushed. With `api` (a backend's URL) the page traces."""
         config = {"dsn": dsn, "release": release, "user": dict(user or {}), "tags": tags or {}}
+        if api is not None:
+            config["api"] = api
         dsn_url = urlsplit(dsn)
         job = {
             "url": self.page_url + "/index.html",

@@ -16,7 +16,7 @@ from devsentry.cli import cli
 from devsentry.testing.plugin import DevSentry
 from devsentry.testing.server import wait_until
 from tests.conftest import devsentry_json
-from tests.sdk_apps import ServedApp, start_fastapi
+from tests.sdk_apps import Browser, ServedApp, start_fastapi
 
 
 @contextmanager
@@ -140,3 +140,41 @@ def test_consecutive_http_calls_are_a_performance_issue(devsentry: DevSentry) ->
     assert issue["value"].startswith("GET http://127.0.0.1:")
     evidence = devsentry_json(devsentry, "show", issue["id"])["issue"]["evidence"]
     assert evidence["count"] == 3
+
+
+def test_a_browser_pageload_calling_the_api_is_one_trace_with_web_vitals(
+    devsentry: DevSentry, browser: Browser
+) -> None:
+    with start_fastapi(
+        devsentry.dsn_for(2), app="services:app", env=_env(SHOP_ROLE="payments")
+    ) as api:
+        run = browser.run(devsentry.dsn, "prices", release="shop@2.0.0", api=api.url)
+        assert run.flushed and not run.page_errors, run
+
+        def perf() -> dict[str, dict[str, Any]] | None:
+            devsentry.settle()
+            rows = {r["transaction"]: r for r in devsentry_json(devsentry, "perf")}
+            return rows if {"/index.html", "/balance"} <= set(rows) else None
+
+        rows = wait_until(perf, "the pageload and the API's transaction in perf", 30)
+    # @sentry/browser 11 streams its spans (span v2): the pageload is a segment span, named
+    # by its URL; its Web Vitals are attributes of its spans, some sent in later containers.
+    page = rows["/index.html"]
+    assert page["op"] == "pageload" and page["project"] == "1" and page["count"] == 1
+    vitals = page["vitals"]
+    assert {"lcp", "fcp", "ttfb"} <= set(vitals), vitals
+    for vital in vitals.values():
+        assert vital["grade"] in ("good", "meh", "poor") and vital["p75"] >= 0
+    assert rows["/balance"]["vitals"] == {}  # a server transaction has none
+    page_text = text(devsentry, "perf")
+    assert "/index.html" in page_text and "LCP" in page_text
+
+    [trace] = [t for t in devsentry_json(devsentry, "traces") if t["root"] == "/index.html"]
+    assert set(trace["projects"]) == {"1", "2"}  # the page and the API, one trace
+    found = devsentry_json(devsentry, "trace", trace["trace_id"])
+    spans = {s["span_id"]: s for s in found["spans"]}
+    served = next(s for s in found["spans"] if s["op"] == "http.server")
+    assert served["transaction"] == "/balance" and served["project"] == "2"
+    fetch = spans[served["parent_span_id"]]  # the page's fetch, across services
+    assert fetch["op"] == "http.client" and fetch["project"] == "1"
+    assert spans[fetch["parent_span_id"]]["op"] == "pageload"

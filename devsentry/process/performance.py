@@ -30,11 +30,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import msgspec
 
-from devsentry.model import Span, Transaction
+from devsentry.model import Span, SpanContainer, Transaction
 from devsentry.store.records import NewIssue, NewTransaction
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "SLOW_DB",
     "VITAL_THRESHOLDS",
     "Problem",
+    "container_timing",
     "detect",
     "grade_vital",
     "normalize_statement",
@@ -105,20 +106,72 @@ def timing(tx: Transaction) -> NewTransaction | None:
         op=trace.op if trace else None,
         status=trace.status if trace else None,
         vitals=vitals,
-        ops=_op_times(spans),
+        ops=_op_times((s.op, s.start_timestamp_seconds, s.timestamp_seconds) for s in spans),
         spans=len(spans),
     )
 
 
-def _op_times(spans: Sequence[Span]) -> list[tuple[str, float]]:
+def container_timing(container: SpanContainer) -> NewTransaction | None:
+    """Streamed (v2) spans, as browser SDKs send them: the segment's row (a pageload is one,
+    its Web Vitals read from the `browser.web_vital.<name>.value` attributes of its spans),
+    or, for a later container holding only vital spans (INP, CLS), a row with no name that
+    adds its vitals to the segment's (matched by trace and `sentry.segment.id`)."""
+    spans = container.spans[:_MAX_SPANS]
+    segment = container.segment
+    vitals: dict[str, float] = {}
+    segment_id: str | None = None
+    for span in spans:
+        attrs = span.attrs
+        for name in _VITALS:
+            value = attrs.get(f"browser.web_vital.{name}.value")
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                vitals.setdefault(name, float(value))
+        if segment_id is None and isinstance(attrs.get("sentry.segment.id"), str):
+            segment_id = attrs["sentry.segment.id"]
+    if segment is None:
+        if not vitals or segment_id is None or not spans:
+            return None
+        return NewTransaction(
+            name="",
+            start=0.0,
+            duration_ms=0.0,
+            trace_id=spans[0].trace_id,
+            span_id=segment_id,
+            vitals=vitals,
+        )
+    start, end = segment.start_timestamp_seconds, segment.end_timestamp_seconds
+    if start is None or end is None:
+        return None
+    attrs = segment.attrs
+    name = segment.name or "<unnamed segment>"
+    if attrs.get("sentry.segment.name.source") == "url" and isinstance(attrs.get("url.path"), str):
+        name = attrs["url.path"]  # "Pageload" named by its URL: the page is what tells them apart
+    children = [s for s in spans if s is not segment]
+    return NewTransaction(
+        name=name[:500],
+        start=start,
+        duration_ms=max(end - start, 0.0) * 1000,
+        trace_id=segment.trace_id,
+        span_id=segment.span_id,
+        parent_span_id=segment.parent_span_id,
+        op=segment.op,
+        status=segment.status,
+        vitals=vitals,
+        ops=_op_times((s.op, s.start_timestamp_seconds, s.end_timestamp_seconds) for s in children),
+        spans=len(children),
+    )
+
+
+def _op_times(
+    spans: Iterable[tuple[str | None, float | None, float | None]],
+) -> list[tuple[str, float]]:
     """Milliseconds covered by each span op (overlapping spans of one op counted once), the
     way Relay's span-ops breakdown counts them (`relay-event-normalization/src/normalize/
     breakdowns.rs`)."""
     by_op: dict[str, list[tuple[float, float]]] = {}
-    for span in spans[:_MAX_SPANS]:
-        start, end = span.start_timestamp_seconds, span.timestamp_seconds
-        if span.op and start is not None and end is not None and end >= start:
-            by_op.setdefault(span.op[:100], []).append((start, end))
+    for op, start, end in itertools.islice(spans, _MAX_SPANS):
+        if op and start is not None and end is not None and end >= start:
+            by_op.setdefault(op[:100], []).append((start, end))
     out: list[tuple[str, float]] = []
     for op, intervals in by_op.items():
         intervals.sort()

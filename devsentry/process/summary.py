@@ -7,10 +7,17 @@ for error and message events the issue grouping puts them in.
 
 from __future__ import annotations
 
-from devsentry.model import Event, Payload, Transaction, attachment_info, kind_of
+from devsentry.model import (
+    Event,
+    Payload,
+    SpanContainer,
+    Transaction,
+    attachment_info,
+    kind_of,
+)
 from devsentry.model.base import sdk_label
 from devsentry.process.grouping import group_event
-from devsentry.process.performance import detect, problem_issue, timing
+from devsentry.process.performance import container_timing, detect, problem_issue, timing
 from devsentry.protocol.envelope import Envelope, Item
 from devsentry.store.records import NewIssue, NewItem, storable
 
@@ -49,6 +56,8 @@ def summarize(
                 _group(record, model)
             elif isinstance(model, Transaction):
                 _performance(record, model)
+        elif isinstance(model, SpanContainer):
+            record.transaction = container_timing(model)
     elif item.type == "attachment":
         info = attachment_info(item)
         record.title = f"{info.filename or 'attachment'} ({info.size:,} bytes)"

@@ -48,15 +48,17 @@ def _vital(name: str, p75: float, grade: str) -> Text:
 
 
 def _detail(row: PerfRow) -> Text:
-    """The second line: the chart, the span ops taking the time, the vitals."""
+    """The second line: the chart and the span ops taking the time; then the vitals."""
     line = sparkline(row.series)
     for op, mean in row.ops:
         line.append("  ")
         line.append(clean(op, single_line=True, limit=30), "dim")
         line.append(f" {duration(mean)}", "dim")
-    for name, vital in row.vitals.items():
-        line.append("  ")
-        line.append_text(_vital(name, vital.p75, vital.grade))
+    if row.vitals:  # a line of their own: a pageload's vitals matter more than its ops
+        line.append("\n")
+        for i, (name, vital) in enumerate(row.vitals.items()):
+            line.append("  " if i else "")
+            line.append_text(_vital(name, vital.p75, vital.grade))
     return line
 
 

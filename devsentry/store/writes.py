@@ -324,7 +324,21 @@ def _write_transactions(
     db: sqlite3.Connection, timings: list[tuple[int, str, NewTransaction]]
 ) -> dict[int, int]:
     """Each transaction's timing row and time per span op (for `perf` and `traces`); returns
-    how many error events each one's trace holds so far (one indexed lookup per trace)."""
+    how many error events each one's trace holds so far (one indexed lookup per trace).
+    A row without a name only adds Web Vitals to its segment's row (streamed vital spans)."""
+    updates = [t for _, _, t in timings if not t.name]
+    timings = [entry for entry in timings if entry[2].name]
+    for t in updates:
+        db.execute(
+            "UPDATE transactions SET lcp = coalesce(lcp, ?), fcp = coalesce(fcp, ?),"
+            " cls = coalesce(cls, ?), inp = coalesce(inp, ?), ttfb = coalesce(ttfb, ?)"
+            " WHERE trace_id = ? AND span_id = ?",
+            (
+                *(t.vitals.get(v) for v in ("lcp", "fcp", "cls", "inp", "ttfb")),
+                t.trace_id,
+                t.span_id,
+            ),
+        )
     db.executemany(
         "INSERT OR REPLACE INTO transactions (item_id, project, trace_id, span_id,"
         " parent_span_id, name, op, start, duration_ms, status, lcp, fcp, cls, inp, ttfb, spans)"
