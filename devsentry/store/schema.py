@@ -195,7 +195,8 @@ CREATE TABLE IF NOT EXISTS transactions (
     ttfb REAL,
     spans INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS transactions_name ON transactions (name, op, start);
+CREATE INDEX IF NOT EXISTS transactions_perf
+    ON transactions (name, op, project, start, duration_ms, status);
 CREATE INDEX IF NOT EXISTS transactions_start ON transactions (start);
 CREATE INDEX IF NOT EXISTS transactions_trace ON transactions (trace_id);
 CREATE TABLE IF NOT EXISTS transaction_ops (
