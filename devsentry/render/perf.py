@@ -42,24 +42,37 @@ def sparkline(series: list[float | None]) -> Text:
 
 def _vital(name: str, p75: float, grade: str) -> Text:
     shown = f"{p75:.2f}" if name == "cls" else duration(p75)
-    return Text.assemble(
-        (_VITAL_NAMES[name] + " ", "dim"), (f"{shown} {grade}", _GRADE_STYLE.get(grade, ""))
-    )
+    return Text(f"{shown} {grade}", _GRADE_STYLE.get(grade, ""))
 
 
 def _detail(row: PerfRow) -> Text:
-    """The second line: the chart and the span ops taking the time; then the vitals."""
+    """The second line: the chart and the span ops taking the time."""
     line = sparkline(row.series)
     for op, mean in row.ops:
         line.append("  ")
         line.append(clean(op, single_line=True, limit=30), "dim")
         line.append(f" {duration(mean)}", "dim")
-    if row.vitals:  # a line of their own: a pageload's vitals matter more than its ops
-        line.append("\n")
-        for i, (name, vital) in enumerate(row.vitals.items()):
-            line.append("  " if i else "")
-            line.append_text(_vital(name, vital.p75, vital.grade))
     return line
+
+
+def _vitals_table(report: PerfReport) -> RenderableType | None:
+    """Pageloads and navigations with their Web Vitals (p75, graded), one column each."""
+    pages = [r for r in report.rows if r.vitals]
+    if not pages:
+        return None
+    columns = [Col(header="WEB VITALS (p75)", flex=True)] + [
+        Col(header=label, justify="right") for label in _VITAL_NAMES.values()
+    ]
+    rows = []
+    for r in pages:
+        name = safe(r.transaction, "bold", single_line=True, limit=200)
+        name.append("  " + clean(r.op or "", single_line=True, limit=40), "cyan")
+        cells = [name]
+        for key in _VITAL_NAMES:
+            vital = r.vitals.get(key)
+            cells.append(_vital(key, vital.p75, vital.grade) if vital else Text("-", "dim"))
+        rows.append(cells)
+    return ListTable(columns, rows)
 
 
 def render_perf(report: PerfReport) -> RenderableType:
@@ -101,4 +114,8 @@ def render_perf(report: PerfReport) -> RenderableType:
         (footer + ("; " if footer else ""), "dim"),
         ("the chart is the mean duration over the window, oldest first", "dim"),
     )
-    return Group(ListTable(columns, rows), hint)
+    vitals = _vitals_table(report)
+    parts: list[RenderableType] = [ListTable(columns, rows), hint]
+    if vitals is not None:
+        parts += [Text(), vitals]
+    return Group(*parts)

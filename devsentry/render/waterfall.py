@@ -202,11 +202,12 @@ class WaterfallView:
         ops = [clean(r.op or "", single_line=True) for r in rows]
         took = [ms(r.duration) if r.kind == "span" else "" for r in rows]
         services = [clean(r.service or "", single_line=True) for r in rows]
-        svc_w = min(max(len("SERVICE"), *map(len, services)), 30) if any(services) else 0
+        svc_w = min(max(len("SERVICE"), *map(len, services)), 24) if any(services) else 0
         svc_w = svc_w if width >= 90 else 0
         op_w = min(max(len("OP"), *map(len, ops)), 16) if width >= 70 else 0
         took_w = max(len("DURATION"), *map(len, took))
-        name_w = min(max(len("SPAN"), *map(len, names)), max(16, width * 2 // 5))
+        share = width // 3 if svc_w else width * 2 // 5  # a trace's service column takes some
+        name_w = min(max(len("SPAN"), *map(len, names)), max(16, share))
         gaps = (3 if op_w else 2) + (1 if svc_w else 0)
         bar_w = width - name_w - op_w - took_w - svc_w - gaps
         if bar_w < 10:  # narrow: give the timeline its minimum, take it from the names
