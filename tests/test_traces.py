@@ -67,6 +67,8 @@ def test_a_trace_across_two_services_with_the_error_on_its_span(devsentry: DevSe
             )
 
         txs = wait_until(both, "the transactions of both services", 30)
+    # payments flushes its batched log on shutdown, at the end of the `with`
+    devsentry.settle()
     trace_id = txs[0]["trace_id"]
     assert {t["trace_id"] for t in txs} == {trace_id}  # propagated through httpx
 
@@ -85,9 +87,15 @@ def test_a_trace_across_two_services_with_the_error_on_its_span(devsentry: DevSe
     [error] = found["errors"]
     assert error["title"].startswith("CardDeclined") and error["project"] == "2"
     assert error["span_id"] in spans  # placed on a span of the trace
+    [log] = wait_until(
+        lambda: devsentry_json(devsentry, "trace", trace_id)["logs"], "the payments log", 15
+    )
+    assert log["body"] == "charging order 1001 failed" and log["level"] == "warn"
+    assert log["span_id"] in spans and log["project"] == "2"
 
     picture = text(devsentry, "trace", trace_id)
     assert "/checkout" in picture and "/charge" in picture and "✖ CardDeclined" in picture
+    assert "warn: charging order" in picture  # the log, on its span
     listed = devsentry_json(devsentry, "traces")
     assert listed[0]["trace_id"] == trace_id and listed[0]["errors"] == 1
     assert listed[0]["root"] == "/checkout" and set(listed[0]["projects"]) == {"1", "2"}
@@ -178,3 +186,13 @@ def test_a_browser_pageload_calling_the_api_is_one_trace_with_web_vitals(
     fetch = spans[served["parent_span_id"]]  # the page's fetch, across services
     assert fetch["op"] == "http.client" and fetch["project"] == "1"
     assert spans[fetch["parent_span_id"]]["op"] == "pageload"
+
+
+def test_trace_ids_that_name_nothing_or_are_not_ids(devsentry: DevSentry) -> None:
+    devsentry.settle()
+    store = ["--store", str(devsentry.store_path)]
+    missing = CliRunner().invoke(cli, ["trace", "abcdef12", *store])
+    assert missing.exit_code == 3 and "no trace starts with 'abcdef12'" in missing.output
+    bad = CliRunner().invoke(cli, ["trace", "not-hex!", *store])
+    assert bad.exit_code == 1 and "is not a trace id" in bad.output
+    assert devsentry_json(devsentry, "traces") == [] and devsentry_json(devsentry, "perf") == []

@@ -6,7 +6,8 @@ uvicorn (tests/sdk_apps.py `start_fastapi(..., app="services:app")`), each with 
 - `GET /checkout` (api) calls `POST /charge` on payments (`PAYMENTS_URL`) with httpx, which
   sentry-sdk's HttpxIntegration instruments: the call is an `http.client` span and the request
   carries `sentry-trace` and `baggage`, so payments continues the same trace. `/charge`
-  raises; the api answers 502.
+  logs a warning (a Sentry log, sent in a batch on shutdown) and raises; the api answers 200
+  with the status it got.
 - `GET /authors` (api) reads the authors, then each author's books one query at a time
   (the N+1 loop) through SQLAlchemy over SQLite, which the SqlalchemyIntegration records as
   `db` spans.
@@ -39,6 +40,7 @@ sentry_sdk.init(
     environment="development",
     server_name=f"shop-{ROLE}",
     traces_sample_rate=1.0,
+    enable_logs=True,
     send_default_pii=True,
 )
 
@@ -94,6 +96,7 @@ async def checkout() -> dict[str, str]:
 
 @app.post("/charge")
 async def charge() -> dict[str, str]:
+    sentry_sdk.logger.warning("charging order {order} failed", order=1001)
     raise CardDeclined("card declined for order 1001")
 
 
