@@ -5,7 +5,9 @@ SQLAlchemy over SQLite, consecutive HTTP calls; checked through `trace`, `traces
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -196,3 +198,60 @@ def test_trace_ids_that_name_nothing_or_are_not_ids(devsentry: DevSentry) -> Non
     bad = CliRunner().invoke(cli, ["trace", "not-hex!", *store])
     assert bad.exit_code == 1 and "is not a trace id" in bad.output
     assert devsentry_json(devsentry, "traces") == [] and devsentry_json(devsentry, "perf") == []
+
+
+def test_a_slow_select_through_sqlalchemy_is_a_performance_issue(devsentry: DevSentry) -> None:
+    with services(devsentry) as (api, _):
+        assert api.get("/report").status == 200
+        wait_until(
+            lambda: any(t["title"].startswith("/report") for t in transactions(devsentry)),
+            "the /report transaction",
+            30,
+        )
+    [issue] = [i for i in devsentry_json(devsentry, "issues") if i["category"] == "performance"]
+    assert issue["title"] == "Slow DB Query" and issue["culprit"] == "/report"
+    assert issue["value"].startswith("SELECT count(*) FROM (WITH RECURSIVE")
+    evidence = devsentry_json(devsentry, "show", issue["id"])["issue"]["evidence"]
+    assert evidence["count"] == 1 and evidence["duration_ms"] > 100
+
+
+def test_a_hostile_transaction_is_indexed_and_shown(devsentry: DevSentry) -> None:
+    """Terminal escapes, huge statements and spans without times never stop the index."""
+    huge = "SELECT * FROM t WHERE x = ? \x1b[31m" + "y" * 100_000
+    spans = [
+        {
+            "span_id": f"{i:016x}",
+            "parent_span_id": "a" * 16,
+            "op": "db",
+            "description": d,
+            "start_timestamp": 1000.0 + i / 1000,
+            "timestamp": 1000.0 + i / 1000 + 0.0001,
+        }
+        for i, d in enumerate(["SELECT 1 FROM s"] + [huge] * 6)
+    ] + [{"span_id": "f" * 16, "op": "\x1b]0;owned\x07", "description": None}]
+    payload = json.dumps(
+        {
+            "type": "transaction",
+            "transaction": "/\x1b[2Jbad",
+            "start_timestamp": 1000.0,
+            "timestamp": 1000.5,
+            "contexts": {"trace": {"trace_id": "d" * 32, "span_id": "a" * 16, "op": "http.server"}},
+            "spans": spans,
+        }
+    ).encode()
+    body = b'{}\n{"type":"transaction","length":%d}\n%s\n' % (len(payload), payload)
+    request = urllib.request.Request(devsentry.url + "/api/1/envelope/", data=body, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+    devsentry.settle()
+    [issue] = devsentry_json(devsentry, "issues")
+    assert issue["title"] == "N+1 Query" and issue["category"] == "performance"
+    assert (
+        len(devsentry_json(devsentry, "show", issue["id"])["issue"]["evidence"]["statement"])
+        <= 2000
+    )
+    [row] = devsentry_json(devsentry, "perf")
+    assert row["count"] == 1 and row["op"] == "http.server"
+    shown = text(devsentry, "show", issue["id"])
+    assert "N+1 Query" in shown and "\x1b" not in shown
+    assert devsentry_json(devsentry, "trace", "d" * 8)["spans"]

@@ -35,7 +35,7 @@ from collections.abc import Iterable
 import msgspec
 
 from devsentry.model import Span, SpanContainer, Transaction
-from devsentry.store.records import NewIssue, NewTransaction
+from devsentry.store.records import NewIssue, NewTransaction, storable
 
 __all__ = [
     "CONSECUTIVE_HTTP",
@@ -96,18 +96,20 @@ def timing(tx: Transaction) -> NewTransaction | None:
         if name in _VITALS and isinstance(measurement.value, int | float):
             vitals[name] = float(measurement.value)
     spans = tx.span_list
-    return NewTransaction(
-        name=(tx.transaction or "<unnamed transaction>")[:500],
-        start=start,
-        duration_ms=max(end - start, 0.0) * 1000,
-        trace_id=trace.trace_id if trace else None,
-        span_id=trace.span_id if trace else None,
-        parent_span_id=trace.parent_span_id if trace else None,
-        op=trace.op if trace else None,
-        status=trace.status if trace else None,
-        vitals=vitals,
-        ops=_op_times((s.op, s.start_timestamp_seconds, s.timestamp_seconds) for s in spans),
-        spans=len(spans),
+    return _bounded(
+        NewTransaction(
+            name=storable(tx.transaction or "<unnamed transaction>", 500) or "",
+            start=start,
+            duration_ms=max(end - start, 0.0) * 1000,
+            trace_id=trace.trace_id if trace else None,
+            span_id=trace.span_id if trace else None,
+            parent_span_id=trace.parent_span_id if trace else None,
+            op=trace.op if trace else None,
+            status=trace.status if trace else None,
+            vitals=vitals,
+            ops=_op_times((s.op, s.start_timestamp_seconds, s.timestamp_seconds) for s in spans),
+            spans=len(spans),
+        )
     )
 
 
@@ -131,13 +133,15 @@ def container_timing(container: SpanContainer) -> NewTransaction | None:
     if segment is None:
         if not vitals or segment_id is None or not spans:
             return None
-        return NewTransaction(
-            name="",
-            start=0.0,
-            duration_ms=0.0,
-            trace_id=spans[0].trace_id,
-            span_id=segment_id,
-            vitals=vitals,
+        return _bounded(
+            NewTransaction(
+                name="",
+                start=0.0,
+                duration_ms=0.0,
+                trace_id=spans[0].trace_id,
+                span_id=segment_id,
+                vitals=vitals,
+            )
         )
     start, end = segment.start_timestamp_seconds, segment.end_timestamp_seconds
     if start is None or end is None:
@@ -147,19 +151,31 @@ def container_timing(container: SpanContainer) -> NewTransaction | None:
     if attrs.get("sentry.segment.name.source") == "url" and isinstance(attrs.get("url.path"), str):
         name = attrs["url.path"]  # "Pageload" named by its URL: the page is what tells them apart
     children = [s for s in spans if s is not segment]
-    return NewTransaction(
-        name=name[:500],
-        start=start,
-        duration_ms=max(end - start, 0.0) * 1000,
-        trace_id=segment.trace_id,
-        span_id=segment.span_id,
-        parent_span_id=segment.parent_span_id,
-        op=segment.op,
-        status=segment.status,
-        vitals=vitals,
-        ops=_op_times((s.op, s.start_timestamp_seconds, s.end_timestamp_seconds) for s in children),
-        spans=len(children),
+    return _bounded(
+        NewTransaction(
+            name=storable(name, 500) or "",
+            start=start,
+            duration_ms=max(end - start, 0.0) * 1000,
+            trace_id=segment.trace_id,
+            span_id=segment.span_id,
+            parent_span_id=segment.parent_span_id,
+            op=segment.op,
+            status=segment.status,
+            vitals=vitals,
+            ops=_op_times(
+                (s.op, s.start_timestamp_seconds, s.end_timestamp_seconds) for s in children
+            ),
+            spans=len(children),
+        )
     )
+
+
+def _bounded(row: NewTransaction) -> NewTransaction:
+    """The row as the index can hold it: ids, op and status cut short, valid UTF-8."""
+    for name in ("trace_id", "span_id", "parent_span_id", "op", "status"):
+        setattr(row, name, storable(getattr(row, name), 200))
+    row.ops = [(storable(op, 100) or "", took) for op, took in row.ops]
+    return row
 
 
 def _op_times(
@@ -377,14 +393,17 @@ def _consecutive_http(spans: list[Span]) -> list[Problem]:
 
 
 _encode = msgspec.json.Encoder().encode
+_EVIDENCE_TEXT = 2000  # characters of a statement or span name kept as evidence
 
 
 def problem_issue(problem: Problem, tx: Transaction) -> NewIssue:
     """The issue a problem groups into: titled as Sentry titles it, the transaction as its
     culprit, the statement as its value and the evidence kept beside."""
     evidence = msgspec.structs.asdict(problem)
+    evidence["statement"] = storable(problem.statement, _EVIDENCE_TEXT)
+    evidence["parent"] = storable(problem.parent, _EVIDENCE_TEXT)
     evidence["span_ids"] = problem.span_ids[:50]
-    evidence["transaction"] = tx.transaction
+    evidence["transaction"] = storable(tx.transaction, _EVIDENCE_TEXT)
     return NewIssue(
         hash=hashlib.md5(problem.fingerprint.encode()).hexdigest(),
         title=TITLES[problem.type],

@@ -11,6 +11,7 @@ uvicorn (tests/sdk_apps.py `start_fastapi(..., app="services:app")`), each with 
 - `GET /authors` (api) reads the authors, then each author's books one query at a time
   (the N+1 loop) through SQLAlchemy over SQLite, which the SqlalchemyIntegration records as
   `db` spans.
+- `GET /report` (api) runs one slow `SELECT` (a slow DB query).
 - `GET /dashboard` (api) calls payments' `GET /balance` three times one after the other
   (consecutive HTTP calls that could run in parallel); each answer takes about 80 ms.
   The shop's page calls `/balance` too (CORS allows it), continuing its pageload's trace.
@@ -27,7 +28,7 @@ import httpx
 import sentry_sdk
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from sqlalchemy import ForeignKey, String, create_engine, select
+from sqlalchemy import ForeignKey, String, create_engine, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 
@@ -108,6 +109,19 @@ def authors() -> dict[str, list[str]]:
             books = session.scalars(select(Book).where(Book.author_id == author.id)).all()
             out[author.name] = [b.title for b in books]
     return out
+
+
+@app.get("/report")
+def report() -> dict[str, int]:
+    """One slow SELECT (a recursive count, a few hundred ms on SQLite)."""
+    with Session(engine) as session:
+        total = session.execute(
+            text(
+                "SELECT count(*) FROM (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL"
+                " SELECT x + 1 FROM n WHERE x < 2000000) SELECT x FROM n)"
+            )
+        ).scalar_one()
+    return {"rows": int(total)}
 
 
 @app.get("/dashboard")
