@@ -15,6 +15,7 @@ from devsentry.process.performance import (
     SLOW_DB,
     container_timing,
     detect,
+    detect_segment,
     grade_vital,
     normalize_statement,
     timing,
@@ -176,3 +177,30 @@ def test_a_streamed_pageload_segment_is_a_row_named_by_its_url_and_late_vitals_j
     update = container_timing(msgspec.convert({"items": [later]}, SpanContainer))
     assert update is not None and update.name == "" and update.span_id == "1" * 16
     assert update.vitals == {"inp": 16.0}
+
+
+def test_streamed_spans_of_a_segment_go_through_the_same_detectors() -> None:
+    def v2(i: int, op: str, attrs: dict[str, Any], segment: bool = False) -> dict[str, Any]:
+        return {
+            "trace_id": "e" * 32,
+            "span_id": f"{i:016x}",
+            "parent_span_id": None if segment else f"{0:016x}",
+            "name": "GET /authors" if segment else "query",
+            "is_segment": segment,
+            "start_timestamp": 1000.0 + i / 1000,
+            "end_timestamp": 1000.0 + i / 1000 + 0.0002,
+            "attributes": {"sentry.op": {"type": "string", "value": op}}
+            | {k: {"type": "string", "value": v} for k, v in attrs.items()},
+        }
+
+    items = [
+        v2(0, "http.server", {}, True),
+        v2(1, "db", {"db.query.text": "SELECT * FROM authors"}),
+    ]
+    items += [
+        v2(i, "db", {"db.query.text": f"SELECT * FROM books WHERE author_id = {i}"})
+        for i in range(2, 9)
+    ]
+    [problem] = detect_segment(msgspec.convert({"items": items}, SpanContainer))
+    assert problem.type == N_PLUS_ONE and problem.count == 7
+    assert problem.parent_op == "http.server" and problem.parent == "GET /authors"

@@ -30,11 +30,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
-from devsentry.model import Span, SpanContainer, Transaction
+from devsentry.model import Span, SpanContainer, SpanV2, Transaction
 from devsentry.store.records import NewIssue, NewTransaction, storable
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "Problem",
     "container_timing",
     "detect",
+    "detect_segment",
     "grade_vital",
     "normalize_statement",
     "problem_issue",
@@ -234,22 +235,63 @@ def _is_db(op: str | None) -> bool:
 
 def detect(tx: Transaction) -> list[Problem]:
     """The performance problems of one transaction, at most one per fingerprint."""
-    spans = [s for s in tx.span_list[:_MAX_SPANS] if s.span_id]
+    trace = tx.trace_context
+    root = (trace.span_id, trace.op, tx.transaction) if trace else (None, None, tx.transaction)
+    return _detect(tx.span_list, *root)
+
+
+def detect_segment(container: SpanContainer) -> list[Problem]:
+    """The same for streamed (v2) spans whose segment is in the container (as Node's and
+    the browser's SDKs send a request): each span read as the v1 span Sentry's detectors
+    walk, its statement from `db.query.text` (or `db.statement`), a call as `METHOD url`."""
+    segment = container.segment
+    if segment is None:
+        return []
+    spans = [_as_v1(s) for s in container.spans[:_MAX_SPANS] if s is not segment]
+    return _detect(spans, segment.span_id, segment.op, segment.name)
+
+
+def _as_v1(span: SpanV2) -> Span:
+    attrs = span.attrs
+    description = span.name
+    for key in ("db.query.text", "db.statement"):
+        if isinstance(attrs.get(key), str):
+            description = attrs[key]
+            break
+    method, url = attrs.get("http.request.method"), attrs.get("url.full")
+    if isinstance(method, str) and isinstance(url, str):
+        description = f"{method} {url}"
+    return Span(
+        span_id=span.span_id,
+        parent_span_id=span.parent_span_id,
+        op=span.op,
+        description=description,
+        start_timestamp=span.start_timestamp,
+        timestamp=span.end_timestamp,
+    )
+
+
+def _detect(
+    all_spans: Sequence[Span], root_id: str | None, root_op: str | None, name: str | None
+) -> list[Problem]:
+    spans = [s for s in all_spans[:_MAX_SPANS] if s.span_id]
     if not spans:
         return []
     problems: dict[str, Problem] = {}
-    for problem in (*_n_plus_one(tx, spans), *_slow_db(spans), *_consecutive_http(spans)):
+    found = (*_n_plus_one(spans, root_id, root_op, name), *_slow_db(spans))
+    for problem in (*found, *_consecutive_http(spans)):
         problems.setdefault(problem.fingerprint, problem)
     return list(problems.values())
 
 
-def _n_plus_one(tx: Transaction, spans: list[Span]) -> list[Problem]:
+def _n_plus_one(
+    spans: list[Span], root_id: str | None, root_op: str | None, name: str | None
+) -> list[Problem]:
     """A db span (the source) followed by N spans of one other statement under the same
     parent; a span of another kind breaks the run (Sentry's `NPlusOneDBSpanDetector`)."""
-    trace = tx.trace_context
     parents: dict[str, tuple[str | None, str | None]] = {}
-    if trace and trace.span_id:
-        parents[trace.span_id] = (trace.op, tx.transaction)
+    if root_id:
+        parents[root_id] = (root_op, name)
     found: list[Problem] = []
     source: Span | None = None
     repeats: list[Span] = []
@@ -396,22 +438,22 @@ _encode = msgspec.json.Encoder().encode
 _EVIDENCE_TEXT = 2000  # characters of a statement or span name kept as evidence
 
 
-def problem_issue(problem: Problem, tx: Transaction) -> NewIssue:
-    """The issue a problem groups into: titled as Sentry titles it, the transaction as its
-    culprit, the statement as its value and the evidence kept beside."""
+def problem_issue(problem: Problem, name: str | None, platform: str | None) -> NewIssue:
+    """The issue a problem groups into: titled as Sentry titles it, the transaction (`name`)
+    as its culprit, the statement as its value and the evidence kept beside."""
     evidence = msgspec.structs.asdict(problem)
     evidence["statement"] = storable(problem.statement, _EVIDENCE_TEXT)
     evidence["parent"] = storable(problem.parent, _EVIDENCE_TEXT)
     evidence["span_ids"] = problem.span_ids[:50]
-    evidence["transaction"] = storable(tx.transaction, _EVIDENCE_TEXT)
+    evidence["transaction"] = storable(name, _EVIDENCE_TEXT)
     return NewIssue(
         hash=hashlib.md5(problem.fingerprint.encode()).hexdigest(),
         title=TITLES[problem.type],
-        culprit=tx.transaction,
+        culprit=name,
         level="warning",
         type=problem.type,
         value=problem.statement[:1024],
-        platform=tx.platform,
+        platform=platform,
         basis="performance",
         category="performance",
         evidence=_encode(evidence).decode(),

@@ -17,7 +17,13 @@ from devsentry.model import (
 )
 from devsentry.model.base import sdk_label
 from devsentry.process.grouping import group_event
-from devsentry.process.performance import container_timing, detect, problem_issue, timing
+from devsentry.process.performance import (
+    container_timing,
+    detect,
+    detect_segment,
+    problem_issue,
+    timing,
+)
 from devsentry.protocol.envelope import Envelope, Item
 from devsentry.store.records import NewIssue, NewItem, storable
 
@@ -57,7 +63,7 @@ def summarize(
             elif isinstance(model, Transaction):
                 _performance(record, model)
         elif isinstance(model, SpanContainer):
-            record.transaction = container_timing(model)
+            _segment_performance(record, model)
     elif item.type == "attachment":
         info = attachment_info(item)
         record.title = f"{info.filename or 'attachment'} ({info.size:,} bytes)"
@@ -116,4 +122,13 @@ def _performance(record: NewItem, tx: Transaction) -> None:
     record.transaction = timing(tx)
     problems = detect(tx)
     if problems:
-        record.issue = problem_issue(problems[0], tx)
+        record.issue = problem_issue(problems[0], tx.transaction, tx.platform)
+
+
+def _segment_performance(record: NewItem, container: SpanContainer) -> None:
+    """The same for streamed spans: the segment's row and its first problem."""
+    record.transaction = container_timing(container)
+    problems = detect_segment(container)
+    if problems:
+        name = record.transaction.name if record.transaction is not None else None
+        record.issue = problem_issue(problems[0], name, record.platform)
