@@ -133,6 +133,10 @@ def test_n_plus_one_queries_through_sqlalchemy_are_a_performance_issue(
     evidence = shown["issue"]["evidence"]
     assert evidence["count"] == 8  # one query per author
     assert evidence["parent_op"] == "http.server" and evidence["parent"] == "/authors"
+    trace = devsentry_json(devsentry, "trace", shown["item"]["trace_id"])
+    assert trace["problems"] == [
+        {"issue": issue["id"], "title": "N+1 Query", "culprit": "/authors"}
+    ]
     picture = text(devsentry, "show", issue["id"])
     assert re.search(r"ran +8 times", picture) and "SELECT books.id" in picture
 

@@ -18,7 +18,7 @@ from devsentry.browse.follow import Loader
 from devsentry.model import Event, LogContainer, Span, SpanContainer, Transaction
 from devsentry.protocol.times import rfc3339
 from devsentry.store.ids import short_id
-from devsentry.store.records import ITEM_COLUMNS, ItemRecord
+from devsentry.store.records import ITEM_COLUMNS, IssueRecord, ItemRecord
 from devsentry.store.store import Store
 
 __all__ = [
@@ -85,6 +85,7 @@ class Trace(msgspec.Struct, kw_only=True):
     profiles: list[int]  # item ids
     projects: list[str]
     truncated: bool = False
+    problems: list[IssueRecord] = msgspec.field(default_factory=list)  # performance issues
 
     @property
     def start(self) -> float | None:
@@ -190,6 +191,13 @@ def load_trace(store: Store, ref: str) -> Trace:
             trace.profiles.append(record.id)
         if record.project not in trace.projects:
             trace.projects.append(record.project)
+        if (
+            record.issue_id is not None
+            and record.type in ("transaction", "span")
+            and all(p.id != record.issue_id for p in trace.problems)
+            and (issue := store.issue(record.issue_id)) is not None
+        ):
+            trace.problems.append(issue)
     trace.spans.sort(key=lambda s: (s.start is None, s.start or 0.0))
     return trace
 
@@ -309,6 +317,9 @@ def trace_json(trace: Trace) -> dict[str, Any]:
             for log in trace.logs
         ],
         "profiles": trace.profiles,
+        "problems": [
+            {"issue": p.short_id, "title": p.title, "culprit": p.culprit} for p in trace.problems
+        ],
         "truncated": trace.truncated,
     }
 

@@ -25,6 +25,10 @@ def duration(value_ms: float) -> str:
     return f"{value_ms / 1000:,.1f}s"
 
 
+def _rate(per_minute: float) -> str:
+    return f"{per_minute:,.1f}" if per_minute >= 1 else f"{per_minute:.2f}"
+
+
 def sparkline(series: list[float | None]) -> Text:
     """Each point a block as tall as its share of the highest point; a gap where the bucket
     had no transactions."""
@@ -100,7 +104,7 @@ def render_perf(report: PerfReport) -> RenderableType:
             [
                 name,
                 Text(f"{r.count:,}"),
-                Text(f"{report.throughput(r):,.1f}"),
+                Text(_rate(report.throughput(r))),
                 Text(f"{rate:.0%}", "bold red" if rate else "dim"),
                 Text(duration(r.p50)),
                 Text(duration(r.p75)),

@@ -96,7 +96,7 @@ def render_trace(trace: Trace, *, full: bool = False) -> Group:
     )
     parts: list[RenderableType] = [heading, facts, Text()]
     parts.append(WaterfallView(trace_waterfall(trace), full))
-    if trace.errors:
+    if trace.errors or trace.problems:
         parts.append(Text())
         for error in trace.errors:
             hint = (
@@ -112,6 +112,16 @@ def render_trace(trace: Trace, *, full: bool = False) -> Group:
                     ("  " + hint, "dim"),
                 )
             )
+    for problem in trace.problems:
+        parts.append(
+            Text.assemble(
+                ("⚠ ", "yellow"),
+                safe(problem.title, "bold yellow", single_line=True),
+                " in ",
+                safe(problem.culprit or "?", single_line=True, limit=120),
+                (f"  devsentry show {problem.short_id}", "dim"),
+            )
+        )
     if trace.truncated:
         parts.append(Text("… the trace has more items than are drawn", "dim"))
     return Group(*parts)
