@@ -6,10 +6,11 @@ second one, so ingest has a core of its own. The store is how they share work: t
 process commits raw envelopes, the worker reads what is not indexed yet (`Store.unindexed`)
 and writes the index, recording how far it got in the same transaction.
 
-The only other link is a pipe, the worker's standard input. After commits the ingest process
+The other link is a pipe, the worker's standard input. After commits the ingest process
 writes a byte to it (at most one per loop iteration, never blocking: a full pipe already holds
-a wake-up), so the worker starts at once instead of polling. The pipe's end tells the worker
-to stop: it indexes what is left, drains its sinks and exits. That happens when the ingest
+a wake-up), so the worker starts at once instead of polling; when the ingest process wants to
+hear back (`serve`'s MCP endpoint waits for new items), a second pipe carries a byte the other
+way after each index commit. The first pipe's end tells the worker to stop: it indexes what is left, drains its sinks and exits. That happens when the ingest
 process stops (after committing everything in flight) and also when it dies, however it dies.
 Ctrl-C reaches both processes (one terminal, one process group); the worker ignores it and
 waits for its pipe. A worker that exits on its own is started again and catches up from the
@@ -26,6 +27,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -82,7 +84,10 @@ class WorkerProcess:
         *,
         forward: ForwardPolicy | None = None,
         console: Console | None = None,
+        on_indexed: Callable[[], None] | None = None,
     ) -> None:
+        self._on_indexed = on_indexed
+        self._back: int | None = None  # the read end of the worker's "indexed" pipe
         self._spec = msgspec.json.encode(
             _Spec(str(store), work, forward), enc_hook=_encode
         ).decode()
@@ -126,28 +131,73 @@ class WorkerProcess:
                 await self._watcher
         self._close_pipe()
         proc = self._proc
-        if proc is None or proc.returncode is not None:
-            return
         try:
-            await asyncio.wait_for(proc.wait(), _STOP_TIMEOUT)
-        except TimeoutError:
-            log.warning("the worker did not finish indexing in time; the next start does")
-            proc.kill()
-            await proc.wait()
+            if proc is None or proc.returncode is not None:
+                return
+            try:
+                await asyncio.wait_for(proc.wait(), _STOP_TIMEOUT)
+            except TimeoutError:
+                log.warning("the worker did not finish indexing in time; the next start does")
+                proc.kill()
+                await proc.wait()
+        finally:
+            self._stop_listening()
 
     async def _spawn(self) -> None:
         read, write = os.pipe()
+        told: tuple[int, int] | None = os.pipe() if self._on_indexed is not None else None
+        args = [] if told is None else [str(told[1])]
         try:
             self._proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "devsentry.worker", self._spec, stdin=read
+                sys.executable,
+                "-m",
+                "devsentry.worker",
+                self._spec,
+                *args,
+                stdin=read,
+                pass_fds=() if told is None else (told[1],),
             )
         except BaseException:
             os.close(write)
+            if told is not None:
+                os.close(told[0])
             raise
         finally:
             os.close(read)
+            if told is not None:
+                os.close(told[1])
         os.set_blocking(write, False)
         self._pipe = write
+        if told is not None:
+            self._listen(told[0])
+
+    def _listen(self, fd: int) -> None:
+        """Tell `on_indexed` whenever the worker says it indexed something (a byte on the
+        pipe it was given; its end when the worker exits)."""
+        self._stop_listening()
+        self._back = fd
+        os.set_blocking(fd, False)
+        asyncio.get_running_loop().add_reader(fd, self._told)
+
+    def _told(self) -> None:
+        if self._back is None:
+            return
+        try:
+            data = os.read(self._back, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._stop_listening()
+        if self._on_indexed is not None:
+            self._on_indexed()
+
+    def _stop_listening(self) -> None:
+        if self._back is not None:
+            asyncio.get_running_loop().remove_reader(self._back)
+            os.close(self._back)
+            self._back = None
 
     def _close_pipe(self) -> None:
         if self._pipe is not None:
@@ -202,10 +252,36 @@ def main(argv: list[str]) -> None:
     """`python -m devsentry.worker SPEC`, started by `WorkerProcess` with the pipe as stdin."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the ingest process, then us
     spec = msgspec.json.decode(argv[1], type=_Spec, dec_hook=_decode)
-    run_loop(_work(spec))
+    run_loop(_work(spec, int(argv[2]) if len(argv) > 2 else None))
 
 
-async def _work(spec: _Spec) -> None:
+class _Tell:
+    """A sink that tells the ingest process the index moved (a byte on `fd`, at most one
+    per loop iteration): how `serve`'s MCP endpoint hears of new items without polling."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._due = False
+
+    async def start(self) -> None:
+        os.set_blocking(self.fd, False)
+
+    def publish(self, captured: object) -> None:
+        if not self._due:
+            self._due = True
+            asyncio.get_running_loop().call_soon(self._write)
+
+    def _write(self) -> None:
+        self._due = False
+        with contextlib.suppress(BlockingIOError, BrokenPipeError):
+            os.write(self.fd, b"\x01")
+
+    async def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+async def _work(spec: _Spec, tell: int | None = None) -> None:
     from devsentry.render.console import make_console
     from devsentry.service import make_sinks, processing
     from devsentry.store.indexing import IndexWriter
@@ -222,7 +298,7 @@ async def _work(spec: _Spec) -> None:
     try:
         async with processing(
             writer,
-            sinks=make_sinks(console),
+            sinks=[*make_sinks(console), *([] if tell is None else [_Tell(tell)])],
             forward=spec.forward,
             alerts=work.alerts,
             sourcemaps=work.sourcemaps,
