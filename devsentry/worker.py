@@ -10,12 +10,14 @@ The other link is a pipe, the worker's standard input. After commits the ingest 
 writes a byte to it (at most one per loop iteration, never blocking: a full pipe already holds
 a wake-up), so the worker starts at once instead of polling; when the ingest process wants to
 hear back (`serve`'s MCP endpoint waits for new items), a second pipe carries a byte the other
-way after each index commit. The first pipe's end tells the worker to stop: it indexes what is left, drains its sinks and exits. That happens when the ingest
-process stops (after committing everything in flight) and also when it dies, however it dies.
-Ctrl-C reaches both processes (one terminal, one process group); the worker ignores it and
-waits for its pipe. A worker that exits on its own is started again and catches up from the
-store: an envelope is indexed (and printed) once, since its index rows and the progress mark
-commit together.
+way after each index commit. The first pipe's end tells the worker to stop: it indexes what
+is left, drains its sinks and exits. That happens when the ingest process stops (after
+committing everything in flight) and also when it dies, however it dies. Ctrl-C reaches both
+processes (one terminal, one process group); the worker ignores it and waits for its pipe. A
+worker that exits on its own is started again and catches up from the store: an envelope is
+indexed (and printed) once, since its index rows and the progress mark commit together. The
+worker runs at a lower priority (`nice`), so on a machine with few cores a flood is answered
+first and indexed after.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ log = logging.getLogger(__name__)
 _BATCH = 32  # envelopes per index transaction: the write lock is held for about 3 ms
 _RESTART_FIRST = 0.5  # seconds before a stopped worker is started again, doubling…
 _RESTART_MAX = 10.0  # … up to this, and back to the first once a worker ran a minute
+#: The worker's niceness: when both processes want the CPU (a flood on a machine with few
+#: cores) the scheduler favours the one that answers SDKs; the index catches up after.
+_NICE = 10
 _STOP_TIMEOUT = 120.0  # seconds a stopping worker may take to index what is left
 
 
@@ -251,6 +256,9 @@ def _decode(kind: type, value: object) -> object:
 def main(argv: list[str]) -> None:
     """`python -m devsentry.worker SPEC`, started by `WorkerProcess` with the pipe as stdin."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the ingest process, then us
+    niceness = os.environ.get("DEVSENTRY_WORKER_NICE", str(_NICE))
+    with contextlib.suppress(OSError, ValueError):
+        os.nice(int(niceness))
     spec = msgspec.json.decode(argv[1], type=_Spec, dec_hook=_decode)
     run_loop(_work(spec, int(argv[2]) if len(argv) > 2 else None))
 
