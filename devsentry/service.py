@@ -24,11 +24,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rich.console import Console
 
+from devsentry.agents.http import AgentEndpoint
 from devsentry.ingest.forward import ForwardPolicy
 from devsentry.ingest.origins import OriginPolicy
 from devsentry.ingest.pipeline import Listener, Pipeline
 from devsentry.process.indexer import Indexer, Sink
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE
+from devsentry.sinks.arrivals import Arrivals
 from devsentry.store.faults import StoreUnavailable
 from devsentry.store.outbox import Delivery, Outbox
 from devsentry.store.store import DEFAULT_KEEP
@@ -147,15 +149,25 @@ async def serving(
     origins: OriginPolicy | None = None,
 ) -> AsyncIterator[Server]:
     """An ingest server on `store` for the duration of the `async with` block; web pages may
-    send to it from loopback origins and those `origins` allows."""
+    send to it from loopback origins and those `origins` allows. It answers MCP at `/mcp`
+    too (`agents.http`: the SDK loads on the first request), woken by the index."""
+    arrivals = Arrivals()
     async with ingesting(
-        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward
+        store, sinks=[*sinks, arrivals], keep=keep, max_size=max_size, forward=forward
     ) as pipeline:
-        server = Server(pipeline, host=host, port=port, origins=origins or OriginPolicy())
+        agents = AgentEndpoint(store, arrivals)
+        server = Server(
+            pipeline,
+            host=host,
+            port=port,
+            origins=origins or OriginPolicy(),
+            agents=agents.handle,
+        )
         try:
             await server.start()
             yield server
         finally:
+            await agents.stop()  # ends MCP's sessions and streams, so none holds the server
             await server.stop()
 
 
