@@ -74,7 +74,13 @@ class AgentEndpoint:
             return web.Response(status=204, headers=_cors(origin, preflight=True))
         if self._stopping.is_set():
             return web.json_response({"detail": "devsentry is stopping"}, status=503)
-        manager = await self._started()
+        try:
+            manager = await self._started()
+        except ImportError as exc:
+            from devsentry.agents.stdio import MISSING_SDK
+
+            detail = f"{MISSING_SDK} ({exc})"
+            return web.json_response({"detail": detail}, status=501, headers=_cors(origin))
         return await _asgi(manager.handle_request, request, _cors(origin))
 
     async def _started(self) -> StreamableHTTPSessionManager:

@@ -72,7 +72,7 @@ def store_opener(path: Path) -> Opener:
 
 
 @contextlib.contextmanager
-def _tool_errors(path: Path | None = None) -> Iterator[None]:
+def _tool_errors() -> Iterator[None]:
     """Library errors as `ToolError`s: one readable sentence for the model, no traceback."""
     try:
         yield
@@ -197,16 +197,17 @@ def make_server(opener: Opener, arrivals: Arrivals | None = None) -> MCPServer[A
         """List the app's issues — errors grouped as Sentry groups them — most recently seen
         first: id (DS-<n>), level, title, culprit, events, users, first and last seen,
         releases. get_issue shows one in full."""
-        query = answers.query_of(
-            level=level,
-            project=project,
-            release=release,
-            since=since,
-            search=search,
-            tags=tag or (),
-            new_in=new_in,
-            limit=limit,
-        )
+        with _tool_errors():
+            query = answers.query_of(
+                level=level,
+                project=project,
+                release=release,
+                since=since,
+                search=search,
+                tags=tag or (),
+                new_in=new_in,
+                limit=limit,
+            )
         return read(lambda store: answers.issues_answer(store, query))
 
     @server.tool(annotations=_READ)
@@ -254,18 +255,19 @@ def make_server(opener: Opener, arrivals: Arrivals | None = None) -> MCPServer[A
     ) -> CallToolResult:
         """Search every stored item — errors, messages, transactions, logs, sessions,
         feedback — newest first, with a cursor for the next page."""
-        query = answers.query_of(
-            types=_types(type),
-            level=level,
-            search=text,
-            since=since,
-            project=project,
-            release=release,
-            environment=environment,
-            tags=tag or (),
-            issue=issue,
-            limit=limit,
-        )
+        with _tool_errors():
+            query = answers.query_of(
+                types=_types(type),
+                level=level,
+                search=text,
+                since=since,
+                project=project,
+                release=release,
+                environment=environment,
+                tags=tag or (),
+                issue=issue,
+                limit=limit,
+            )
         return read(lambda store: answers.search_answer(store, query, cursor))
 
     @server.tool(annotations=_READ)
@@ -335,17 +337,18 @@ def make_server(opener: Opener, arrivals: Arrivals | None = None) -> MCPServer[A
         once to get a cursor (timeout 0), run the app or its tests, then call it with that
         cursor and e.g. type event — an empty answer after the timeout means the error did
         not come back."""
-        query = answers.query_of(
-            types=_types(type),
-            level=level,
-            search=text,
-            project=project,
-            release=release,
-            environment=environment,
-            tags=tag or (),
-            issue=issue,
-            limit=limit,
-        )
+        with _tool_errors():
+            query = answers.query_of(
+                types=_types(type),
+                level=level,
+                search=text,
+                project=project,
+                release=release,
+                environment=environment,
+                tags=tag or (),
+                issue=issue,
+                limit=limit,
+            )
         started = time.monotonic()
         with _tool_errors():
             opened = opener()  # one read-only connection for the whole wait, used off the loop

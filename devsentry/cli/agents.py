@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
+
 from devsentry.cli.app import cli
 from devsentry.cli.options import resolve_store, store_option
 
@@ -18,6 +20,9 @@ def mcp_command(store_path: Path | None) -> None:
     Nothing but the protocol goes to stdout. A running `devsentry serve` answers the same
     tools over HTTP at http://127.0.0.1:8969/mcp.
     """
-    from devsentry.agents.stdio import run_stdio
+    from devsentry.agents.stdio import SdkMissing, run_stdio
 
-    run_stdio(resolve_store(store_path))
+    try:
+        run_stdio(resolve_store(store_path))
+    except SdkMissing as exc:
+        raise click.ClickException(str(exc)) from None
