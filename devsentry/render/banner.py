@@ -14,8 +14,11 @@ from devsentry import __version__
 __all__ = ["intercept_banner", "serve_banner"]
 
 
-def serve_banner(url: str, dsn: str, spotlight: str, store: Path) -> RenderableType:
-    """`devsentry 0.1 listening on …`, the DSN and Spotlight URL, the store, a first command."""
+def serve_banner(
+    url: str, dsn: str, spotlight: str, store: Path, mcp: str | None = None
+) -> RenderableType:
+    """`devsentry 0.1 listening on …`, the DSN, Spotlight and MCP URLs, the store, a first
+    command."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
@@ -23,6 +26,8 @@ def serve_banner(url: str, dsn: str, spotlight: str, store: Path) -> RenderableT
         "DSN", Text.assemble((dsn, "green"), ("   any key, any numeric project id", "dim"))
     )
     grid.add_row("Spotlight", Text(spotlight))
+    if mcp is not None:
+        grid.add_row("MCP", Text.assemble(mcp, ("   for coding agents (Streamable HTTP)", "dim")))
     grid.add_row("Store", Text(str(store)))
     return Group(
         Text.assemble(

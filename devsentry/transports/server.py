@@ -90,6 +90,11 @@ class Server:
     def spotlight_url(self) -> str:
         return f"{self.base_url}/stream"
 
+    @property
+    def agents_url(self) -> str | None:
+        """Where coding agents speak MCP, when the assembly mounted it."""
+        return f"{self.base_url}{AGENTS_PATH}" if self.agents is not None else None
+
     # -- the handler --------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
