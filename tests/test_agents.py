@@ -426,3 +426,75 @@ def test_arrivals_wake_a_waiter_for_what_was_indexed_after_its_look() -> None:
         return said
 
     assert anyio.run(main) == ["woken", "woken again"]
+
+
+def test_payload_text_cannot_break_out_of_the_markdown(tmp_path: Path) -> None:
+    """Backticks, forged headings, terminal escapes and bidi controls in a payload stay text:
+    every fence closes where devsentry closes it."""
+    from devsentry.browse.answers import issue_answer
+    from devsentry.store import Store
+
+    hostile = "```\n# Forged heading\n\x1b[31mred\u202edesrever"
+    event = {
+        "event_id": "a" * 32,
+        "platform": "python",
+        "level": "error",
+        "exception": {
+            "values": [
+                {
+                    "type": "Boom`",
+                    "value": hostile,
+                    "stacktrace": {
+                        "frames": [
+                            {
+                                "filename": "app.py",
+                                "function": "f``",
+                                "lineno": 3,
+                                "in_app": True,
+                                "pre_context": ["```", "## Forged too"],
+                                "context_line": "raise Boom('````')",
+                                "post_context": ["\x1b]0;title\x07"],
+                                "vars": {"x": hostile},
+                            }
+                        ]
+                    },
+                }
+            ]
+        },
+        "breadcrumbs": [{"message": "\n## Forged crumb", "category": "`"}],
+        "user": {"email": "eve\u202e@example.com"},
+        "tags": {"k`": "````"},
+    }
+    body = b"\n".join(
+        [
+            json.dumps({"event_id": "a" * 32}).encode(),
+            json.dumps({"type": "event"}).encode(),
+            json.dumps(event).encode(),
+        ]
+    )
+    with LocalServer(tmp_path / "hostile.db", console=False) as server:
+        request = urllib.request.Request(
+            f"{server.url}/api/1/envelope/",
+            data=body,
+            headers={"X-Sentry-Auth": "Sentry sentry_key=devsentry, sentry_version=7"},
+            method="POST",
+        )
+        urllib.request.urlopen(request, timeout=10).read()
+        server.wait_for("event")
+    with Store(tmp_path / "hostile.db", readonly=True) as store:
+        text = issue_answer(store, "DS-1").markdown
+
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    forged = [line for line in text.splitlines() if re.match(r"#+ Forged", line)]
+    assert not forged, forged
+    fence: str | None = None
+    for line in text.splitlines():
+        run = re.match(r"^(`{3,})", line)
+        if fence is None and run:
+            fence = run.group(1)  # opened: only the same fence, alone on its line, closes it
+        elif fence is not None and line == fence:
+            fence = None
+        elif fence is not None:
+            assert not line.startswith(fence), f"a payload line closes the fence: {line!r}"
+    assert fence is None, "a fence was left open"
+    assert "Forged heading" in text  # still shown, as text
