@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from mcp_types import Resource as MCPResource
@@ -45,6 +45,9 @@ LISTED_ISSUES = 50
 MAX_WAIT = 300.0
 POLL = 0.25
 POLL_WOKEN = 2.0
+#: Seconds between progress notifications while `wait_for_events` waits (clients that asked
+#: for progress reset their request timeout on each).
+PROGRESS_EVERY = 10.0
 
 Opener = Callable[[], AbstractContextManager[Store]]
 
@@ -331,6 +334,8 @@ def make_server(opener: Opener, arrivals: Arrivals | None = None) -> MCPServer[A
             Field(ge=0, le=MAX_WAIT, description="Give up after this many seconds."),
         ] = 30.0,
         limit: Annotated[int, Field(ge=1, le=200, description="At most this many.")] = 50,
+        *,
+        ctx: Context,
     ) -> CallToolResult:
         """Wait until items matching the filter arrive, or the timeout passes, and return
         them (oldest first) with a cursor to wait from next. How to check a fix: call it
@@ -350,6 +355,7 @@ def make_server(opener: Opener, arrivals: Arrivals | None = None) -> MCPServer[A
                 limit=limit,
             )
         started = time.monotonic()
+        told = 0.0
         with _tool_errors():
             opened = opener()  # one read-only connection for the whole wait, used off the loop
             store = await anyio.to_thread.run_sync(opened.__enter__)
@@ -360,9 +366,14 @@ def make_server(opener: Opener, arrivals: Arrivals | None = None) -> MCPServer[A
                     rows, after = await anyio.to_thread.run_sync(
                         answers.arrived, store, query, after
                     )
-                    left = timeout - (time.monotonic() - started)
+                    waited = time.monotonic() - started
+                    left = timeout - waited
                     if rows or left <= 0:
                         break
+                    if waited - told >= PROGRESS_EVERY:
+                        told = waited
+                        with contextlib.suppress(Exception):  # a client gone: the wait ends anyway
+                            await ctx.report_progress(waited, timeout, "waiting for events")
                     if arrivals is not None:
                         await arrivals.wait(seen, min(left, POLL_WOKEN))
                     else:
