@@ -31,6 +31,7 @@ TOOLS = {
     "search_events",
     "search_logs",
     "wait_for_events",
+    "resolve_issue",
 }
 
 
@@ -286,6 +287,43 @@ def test_issues_are_resources(connect: Transport, shop: LocalServer) -> None:
     assert content.mime_type == "text/markdown" and content.text == text
 
 
+@TRANSPORTS
+def test_resolve_issue_then_its_return_is_a_regression(
+    connect: Transport, shop: LocalServer
+) -> None:
+    """The agent's loop: resolve the issue after a fix, run the app, see the error come back."""
+    chained = issue_of(shop, "checkout failed")
+
+    async def body(client: Client) -> tuple[Any, ...]:
+        resolved = await call(client, "resolve_issue", issue=chained)
+        listed = await call(client, "list_issues")
+        _, start = await call(client, "wait_for_events", timeout=0)
+        await anyio.to_thread.run_sync(
+            lambda: run_python_app("checkout", "error", SENTRY_DSN=shop.dsn)
+        )
+        back = await call(
+            client, "wait_for_events", issue=chained, cursor=start["cursor"], timeout=60
+        )
+        regressed = await call(client, "list_issues", search="checkout failed")
+        missing = await client.call_tool("resolve_issue", {"issue": "DS-999"})
+        return resolved, listed, back, regressed, missing
+
+    resolved, listed, back, regressed, missing = session(connect, shop, body)
+    text, data = resolved
+    assert [i["status"] for i in data["resolved"]] == ["resolved"]
+    assert text.startswith(f"Resolved {chained}: RuntimeError: checkout failed (resolved ")
+    text, data = listed
+    assert chained not in {i["id"] for i in data["issues"]}
+    assert data["hidden"]["resolved"] >= 1 and 'status "all" lists them' in text
+    _, data = back
+    assert [i["issue"] for i in data["items"]] == [chained]
+    text, data = regressed
+    (issue,) = data["issues"]
+    assert issue["id"] == chained and issue["substatus"] == "regressed"
+    assert "unresolved (regressed " in text
+    assert missing.is_error and "not found: DS-999" in missing.content[0].text
+
+
 def test_arguments_a_model_got_wrong_are_told_back(shop: LocalServer) -> None:
     async def body(client: Client) -> list[str]:
         out = []
@@ -296,6 +334,7 @@ def test_arguments_a_model_got_wrong_are_told_back(shop: LocalServer) -> None:
             ("search_events", {"cursor": "next please"}),
             ("search_logs", {"cursor": "12"}),
             ("get_issue", {"issue": "PROJ-1"}),
+            ("list_issues", {"status": "fixed"}),
         ):
             result = await client.call_tool(tool, arguments)
             assert result.is_error, (tool, arguments)
@@ -303,7 +342,7 @@ def test_arguments_a_model_got_wrong_are_told_back(shop: LocalServer) -> None:
         return out
 
     said = session(over_http, shop, body)
-    words = ("level:", "since:", "type:", "cursor:", "cursor:", "issue:")
+    words = ("level:", "since:", "type:", "cursor:", "cursor:", "issue:", "status:")
     for text, word in zip(said, words, strict=True):
         assert word in text, text
 

@@ -97,9 +97,9 @@ class AgentEndpoint:
         """The SDK's session manager over devsentry's MCP server (imports the SDK)."""
         from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
-        from devsentry.agents.tools import make_server, store_opener
+        from devsentry.agents.tools import make_server
 
-        server = make_server(store_opener(self.store), self.arrivals)
+        server = make_server(self.store, self.arrivals)
         return StreamableHTTPSessionManager(
             server._lowlevel_server,  # the SDK's own streamable_http_app() mounts this too
             max_request_body_size=MAX_BODY,

@@ -28,8 +28,8 @@ def run_stdio(store: Path) -> None:
     import anyio
 
     try:
-        from devsentry.agents.tools import make_server, store_opener
+        from devsentry.agents.tools import make_server
     except ImportError as exc:
         raise SdkMissing(f"{MISSING_SDK} ({exc})") from None
 
-    anyio.run(make_server(store_opener(store)).run_stdio_async)
+    anyio.run(make_server(store).run_stdio_async)

@@ -163,9 +163,11 @@ class DevsentryServer(MCPServer[Any]):
         return [*await super().list_resources(), *listed]
 
 
-def make_server(opener: Opener, arrivals: Arrivals | None = None) -> MCPServer[Any]:
-    """The MCP server over the store `opener` opens; `arrivals` (in serve) wakes
-    `wait_for_events` as soon as the indexer stored something."""
+def make_server(store_path: Path, arrivals: Arrivals | None = None) -> MCPServer[Any]:
+    """The MCP server over the store at `store_path` (read-only for every tool but
+    `resolve_issue`); `arrivals` (in serve) wakes `wait_for_events` as soon as the indexer
+    stored something."""
+    opener = store_opener(store_path)
     server = DevsentryServer(
         opener,
         name="devsentry",
@@ -181,6 +183,13 @@ def make_server(opener: Opener, arrivals: Arrivals | None = None) -> MCPServer[A
 
     @server.tool(annotations=_READ)
     def list_issues(
+        status: Annotated[
+            str,
+            Field(
+                description="unresolved (the default, as Sentry's issue stream), resolved, "
+                "ignored, or all."
+            ),
+        ] = "unresolved",
         level: Level = None,
         project: Project = None,
         release: Release = None,
@@ -198,8 +207,9 @@ def make_server(opener: Opener, arrivals: Arrivals | None = None) -> MCPServer[A
         limit: Annotated[int, Field(ge=1, le=200, description="At most this many.")] = 25,
     ) -> CallToolResult:
         """List the app's issues — errors grouped as Sentry groups them — most recently seen
-        first: id (DS-<n>), level, title, culprit, events, users, first and last seen,
-        releases. get_issue shows one in full."""
+        first: id (DS-<n>), level, title, culprit, status (new, ongoing, regressed, resolved,
+        ignored), events, users, first and last seen, releases. Unresolved ones unless status
+        says otherwise. get_issue shows one in full."""
         with _tool_errors():
             query = answers.query_of(
                 level=level,
@@ -209,6 +219,7 @@ def make_server(opener: Opener, arrivals: Arrivals | None = None) -> MCPServer[A
                 search=search,
                 tags=tag or (),
                 new_in=new_in,
+                status=status,
                 limit=limit,
             )
         return read(lambda store: answers.issues_answer(store, query))
@@ -387,6 +398,30 @@ def make_server(opener: Opener, arrivals: Arrivals | None = None) -> MCPServer[A
             finally:
                 opened.__exit__(None, None, None)
         return _result(answer)
+
+    @server.tool(
+        annotations=ToolAnnotations(
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=True,
+            open_world_hint=False,
+        )
+    )
+    def resolve_issue(
+        issue: Annotated[str, Field(description="The issue id, DS-<n>.")],
+        in_release: Annotated[
+            str | None,
+            Field(
+                description="Resolved in this release and older ones (e.g. shop@2.1.0): "
+                "only an event from a newer release brings it back. Default: any next event does."
+            ),
+        ] = None,
+    ) -> CallToolResult:
+        """Mark an issue resolved once its fix is in, as `devsentry resolve` does. If its
+        error happens again it comes back as regressed (list_issues shows it, serve prints
+        it), so a fix that did not hold is seen at once."""
+        with _tool_errors():
+            return _result(answers.resolve_answer(store_path, issue, in_release))
 
     @server.resource(
         ISSUE_URI,

@@ -11,15 +11,25 @@ item id, which grows in arrival order: `search_events` hands back the id to cont
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from devsentry.browse import workflow
 from devsentry.browse.detail import Detail, load_detail
 from devsentry.browse.follow import Loader
 from devsentry.browse.json import issue_json, item_json, log_json, show_json
 from devsentry.browse.lists import issue_page, item_page
-from devsentry.browse.markdown import detail_markdown, issue_lines, item_lines, log_lines
+from devsentry.browse.markdown import (
+    detail_markdown,
+    hidden_words,
+    inline,
+    issue_lines,
+    item_lines,
+    log_lines,
+    status_words,
+)
 from devsentry.browse.query import parse_since, parse_tag
 from devsentry.model import Log, LogContainer
 from devsentry.model.kinds import ITEM_TYPES
@@ -29,6 +39,7 @@ from devsentry.store.outbox import Outbox
 from devsentry.store.query import Query
 from devsentry.store.records import ItemRecord
 from devsentry.store.store import Store
+from devsentry.store.workflow import STATUS_FILTERS
 
 __all__ = [
     "Answer",
@@ -38,6 +49,7 @@ __all__ = [
     "issues_answer",
     "logs_answer",
     "query_of",
+    "resolve_answer",
     "search_answer",
     "wait_answer",
     "wait_start",
@@ -72,6 +84,7 @@ def query_of(
     tags: Sequence[str] = (),
     issue: str | None = None,
     new_in: str | None = None,
+    status: str | None = None,
     limit: int | None = 20,
 ) -> Query:
     """The `Query` tool arguments describe, read as the CLI reads its options; ValueError
@@ -98,6 +111,9 @@ def query_of(
         issue_id = parse_issue_id(issue) if issue else None
     except ValueError as exc:
         raise ValueError(f"issue: {exc}") from None
+    status_name = (status or "all").strip().lower()
+    if status_name not in STATUS_FILTERS:
+        raise ValueError(f"status: {status!r} is not a status; one of {', '.join(STATUS_FILTERS)}")
     if limit is not None and limit < 1:
         raise ValueError(f"limit: {limit} is not a positive number")
     return Query(
@@ -111,6 +127,7 @@ def query_of(
         tags=pairs,
         issue_id=issue_id,
         new_in=new_in or None,
+        status=None if status_name == "all" else status_name,
         limit=limit,
     )
 
@@ -137,13 +154,33 @@ def issues_answer(store: Store, query: Query) -> Answer:
     data = {
         "issues": [issue_json(i, page.releases.get(i.id)) for i in page.rows],
         "total": page.total,
+        "hidden": page.hidden,
     }
+    hidden = hidden_words(page.hidden)
     if not page.rows:
-        return Answer("No issues match.\n", data)
-    head = f"# Issues: {len(page.rows)} of {page.total:,}, most recently seen first"
+        return Answer(f"No issues match.{' ' + hidden if hidden else ''}\n", _plain(data))
+    which = f"{query.status} issues" if query.status else "issues"
+    head = f"# {which.capitalize()}: {len(page.rows)} of {page.total:,}, most recently seen first"
     body = "\n".join(issue_lines(page.rows, page.releases))
-    hint = "get_issue with an id (DS-<n>) shows the latest event of one in full."
-    return Answer(f"{head}\n\n{body}\n\n{hint}\n", _plain(data))
+    hints = [hidden] if hidden else []
+    hints.append("get_issue with an id (DS-<n>) shows the latest event of one in full.")
+    return Answer(f"{head}\n\n{body}\n\n" + "\n".join(hints) + "\n", _plain(data))
+
+
+def resolve_answer(store_path: Path, issue: str, in_release: str | None = None) -> Answer:
+    """`resolve_issue`: the issue marked resolved (in `in_release` and older, when given),
+    written beside a running serve as `devsentry resolve` does."""
+    resolved = workflow.resolve(store_path, [issue], in_release=in_release)
+    data = {"resolved": [issue_json(i) for i in resolved]}
+    lines = [
+        f"Resolved {i.short_id}: {inline(i.title, 160)} ({status_words(i)})." for i in resolved
+    ]
+    which = f"an event from a release newer than {in_release}" if in_release else "its next event"
+    lines.append(
+        f"If it comes back, {which} regresses it; wait_for_events with issue "
+        f"{resolved[0].short_id} shows it arriving."
+    )
+    return Answer("\n".join(lines) + "\n", _plain(data))
 
 
 def _detail_answer(detail: Detail) -> Answer:

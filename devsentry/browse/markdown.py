@@ -36,14 +36,17 @@ from devsentry.protocol.levels import normalize_level
 from devsentry.protocol.times import rfc3339
 from devsentry.store.ids import short_id
 from devsentry.store.records import IssueRecord, ItemRecord, TagFacet
+from devsentry.store.workflow import effective
 
 __all__ = [
     "code_block",
     "detail_markdown",
+    "hidden_words",
     "inline",
     "issue_lines",
     "item_lines",
     "log_lines",
+    "status_words",
 ]
 
 #: Bounds of one answer (a model's context is the budget): frames per stack, the oldest and
@@ -109,26 +112,59 @@ def _pairs(pairs: Iterable[tuple[str, Any]], limit: int = VALUE) -> list[str]:
     ]
 
 
+# -- statuses ------------------------------------------------------------------------------
+
+
+def status_words(issue: IssueRecord, now: float | None = None) -> str:
+    """`unresolved (new)`, `unresolved (regressed 2026-…)`, `resolved 2026-… in shop@2.1.0
+    and older`, `ignored until …`: the status as `store.workflow` has it at `now`."""
+    status, substatus = effective(issue, now)
+    if status == "unresolved":
+        words = f"unresolved ({substatus})" if substatus else "unresolved"
+        if substatus == "regressed" and issue.regressed_at is not None:
+            words = f"unresolved (regressed {_when(issue.regressed_at)})"
+        return words
+    if status == "resolved":
+        words = "resolved"
+        if issue.resolved_at is not None:
+            words += f" {_when(issue.resolved_at)}"
+        if issue.resolved_in_release:
+            words += f" in {inline(issue.resolved_in_release, 60)} and older"
+        return words
+    limits = []
+    if issue.ignore_until is not None:
+        limits.append(f"until {_when(issue.ignore_until)}")
+    if issue.ignore_count is not None:
+        left = max(issue.ignore_count - (issue.count - (issue.ignore_count_base or 0)), 0)
+        limits.append(f"until {left:,} more event{'s' if left != 1 else ''}")
+    return "ignored " + (" or ".join(limits) if limits else "for good")
+
+
+def hidden_words(hidden: Mapping[str, int]) -> str:
+    """`2 resolved and 1 ignored issue not listed (status "all" lists them).`, or ""."""
+    parts = [f"{n:,} {status}" for status, n in sorted(hidden.items()) if n]
+    if not parts:
+        return ""
+    words = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+    total = sum(hidden.values())
+    return f'{words} issue{"" if total == 1 else "s"} not listed (status "all" lists them).'
+
+
 # -- lists ---------------------------------------------------------------------------------
 
 
-def issue_lines(
-    rows: Sequence[IssueRecord],
-    releases: Mapping[int, list[str]],
-    statuses: Mapping[int, str] | None = None,
-) -> list[str]:
-    """One bullet an issue: id, level, title, culprit, counts, when, releases (and status)."""
+def issue_lines(rows: Sequence[IssueRecord], releases: Mapping[int, list[str]]) -> list[str]:
+    """One bullet an issue: id, level, title, culprit, status, counts, when, releases."""
     out = []
     for issue in rows:
         facts = [
+            status_words(issue),
             f"{issue.count:,} event{'s' if issue.count != 1 else ''}",
             f"{issue.users:,} user{'s' if issue.users != 1 else ''}",
             f"first seen {_when(issue.first_seen)}",
             f"last seen {_when(issue.last_seen)}",
             f"project {inline(issue.project, 40)}",
         ]
-        if statuses and issue.id in statuses:
-            facts.insert(0, inline(statuses[issue.id], 40))
         if seen := releases.get(issue.id):
             facts.append("releases " + ", ".join(inline(r, 60) for r in seen[-5:]))
         culprit = f" — in {code(issue.culprit, 120)}" if issue.culprit else ""
@@ -181,9 +217,9 @@ def log_lines(records: Sequence[tuple[ItemRecord, int, Log]]) -> list[str]:
 # -- one item in full ----------------------------------------------------------------------
 
 
-def detail_markdown(detail: Detail, status: str | None = None) -> str:
+def detail_markdown(detail: Detail) -> str:
     """The `show` page of one item as Markdown: issue, item, body, context, tags, verdict."""
-    parts = [_heading(detail, status)]
+    parts = [_heading(detail)]
     model = detail.model
     if detail.item is None or detail.error is not None:
         parts.append(f"**Could not read the payload:** {inline(detail.error or '', 500)}")
@@ -226,7 +262,7 @@ def _records(item: ItemRecord, container: LogContainer) -> list[tuple[ItemRecord
     return [(item, n, log) for n, log in enumerate(container.logs)]
 
 
-def _heading(detail: Detail, status: str | None) -> str:
+def _heading(detail: Detail) -> str:
     record, issue = detail.record, detail.issue
     lines = []
     if issue is not None:
@@ -239,8 +275,7 @@ def _heading(detail: Detail, status: str | None) -> str:
             f"last seen {_when(issue.last_seen)}",
             f"project {inline(issue.project, 40)}",
         ]
-        if status is not None:
-            facts.insert(0, f"status {inline(status, 60)}")
+        facts.insert(0, f"status {status_words(issue)}")
         lines.append("- " + "; ".join(facts))
         if issue.culprit:
             lines.append(f"- culprit: {code(issue.culprit)}")

@@ -11,6 +11,7 @@ import click
 
 from devsentry.cli.app import cli
 from devsentry.cli.options import (
+    alert_options,
     allow_origin_option,
     forward_options,
     forward_policy,
@@ -27,6 +28,7 @@ from devsentry.transports.address import DEFAULT_PORT
 
 if TYPE_CHECKING:
     from devsentry.ingest.origins import OriginPolicy
+    from devsentry.sinks.alerts import AlertPolicy
 
 
 @cli.command()
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
 )
 @allow_origin_option
 @forward_options()
+@alert_options
 @quiet_option
 def serve(
     host: str,
@@ -79,6 +82,7 @@ def serve(
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
+    alerts: AlertPolicy | None,
     quiet: bool,
 ) -> None:
     """Run the local ingest server.
@@ -93,9 +97,13 @@ def serve(
 
     With --forward DSN, a copy of every accepted envelope also goes to that DSN (your team's
     Sentry, a staging Sentry or a Relay), in the background, through a durable outbox.
+
+    With --notify, --on-issue CMD or --webhook URL, new issues and regressions raise an alert
+    (--alert chooses which), off the ingest path, a burst summed up in one.
     """
     from devsentry.render.banner import serve_banner
     from devsentry.render.forwarding import forward_line
+    from devsentry.render.workflow import alerts_line
     from devsentry.service import make_sinks, run_until_stopped, serving
     from devsentry.transports.server import Server
 
@@ -111,6 +119,8 @@ def serve(
         )
         if policy is not None:
             console.print(forward_line(policy), highlight=False)
+        if alerts is not None:
+            console.print(alerts_line(alerts), highlight=False)
 
     try:
         run_until_stopped(
@@ -123,6 +133,7 @@ def serve(
                 max_size=max_size * MIB,
                 forward=policy,
                 origins=origins,
+                alerts=alerts,
             ),
             ready,
         )
@@ -147,6 +158,7 @@ def serve(
 )
 @store_option
 @forward_options(dsn_optional=True)
+@alert_options
 @quiet_option
 def intercept(
     listen_host: str,
@@ -157,6 +169,7 @@ def intercept(
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
+    alerts: AlertPolicy | None,
     quiet: bool,
 ) -> None:
     """Record an app's Sentry traffic through mitmproxy, without changing its DSN.
@@ -171,6 +184,7 @@ def intercept(
 
     from devsentry.render.banner import intercept_banner
     from devsentry.render.forwarding import forward_line
+    from devsentry.render.workflow import alerts_line
     from devsentry.service import intercepting, make_sinks, run_until_stopped
     from devsentry.transports.addon import DEFAULT_HOSTS
     from devsentry.transports.intercept import InterceptError, Proxy
@@ -195,6 +209,8 @@ def intercept(
         console.print(banner, soft_wrap=True)
         if policy is not None:
             console.print(forward_line(policy), highlight=False)
+        if alerts is not None:
+            console.print(alerts_line(alerts), highlight=False)
 
     try:
         run_until_stopped(
@@ -207,6 +223,7 @@ def intercept(
                 hosts=sentry_hosts,
                 on_warning=warn,
                 forward=policy,
+                alerts=alerts,
             ),
             ready,
         )
@@ -259,6 +276,7 @@ def addon_path() -> None:
 )
 @listen_options
 @store_option
+@alert_options
 @quiet_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def run_command(
@@ -269,6 +287,7 @@ def run_command(
     listen_port: int,
     confdir: Path,
     store_path: Path | None,
+    alerts: AlertPolicy | None,
     quiet: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -296,12 +315,18 @@ def run_command(
 
     try:
         if use_proxy:
-            target = intercept_target(listen_host, listen_port, confdir, path, sink_console, warn)
+            target = intercept_target(
+                listen_host, listen_port, confdir, path, sink_console, warn, alerts=alerts
+            )
         else:
-            target = serve_target(port, path, sink_console, spotlight=spotlight)
+            target = serve_target(port, path, sink_console, spotlight=spotlight, alerts=alerts)
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(Text("devsentry run: " + target.description, style="dim"), soft_wrap=True)
+    if alerts is not None and target.started is None:
+        console.print(
+            Text("devsentry run: alerts are the running devsentry's (its own options)", "yellow")
+        )
     try:
         code = run_child(command, {**os.environ, **target.env})
     except RunError as exc:

@@ -153,17 +153,27 @@ def _cell(value: object, style: str = "", limit: int = 300) -> Text:
 
 
 def render_issues(
-    issues: Sequence[IssueRecord], total: int, now: float | None = None
+    issues: Sequence[IssueRecord],
+    total: int,
+    now: float | None = None,
+    *,
+    hidden: Mapping[str, int] | None = None,
 ) -> RenderableType:
-    """The grouped list: id, level, title over culprit, events, users, seen, project."""
+    """The grouped list: id, level, title over culprit, status, events, users, seen, project;
+    `hidden` counts the issues of other statuses, said in the footer."""
+    from devsentry.render.workflow import hidden_line, status_text
+
+    more = hidden_line(hidden or {})
     if not issues:
-        return Text("no issues" + (" match" if total else ""), "dim")
+        empty = Text("no issues" + (" match" if total else ""), "dim")
+        return empty if more is None else Group(empty, more)
     now = time.time() if now is None else now
     names = {i.project for i in issues}
     columns = [
         Col(header="ID", style="bold"),
         Col(header="LEVEL", drop=2),
         Col(header="ISSUE", flex=True),
+        Col(header="STATUS", drop=2),
         Col(header="EVENTS", justify="right"),
         Col(header="USERS", justify="right", drop=3),
         Col(header="FIRST SEEN", justify="right", drop=4),
@@ -182,6 +192,7 @@ def render_issues(
                 Text(issue.short_id),
                 level_text(issue.level),
                 title,
+                status_text(issue, now),
                 Text(f"{issue.count:,}"),
                 Text(f"{issue.users:,}"),
                 Text(ago(issue.first_seen, now)),
@@ -189,7 +200,13 @@ def render_issues(
                 _cell(issue.project, limit=40),
             ]
         )
-    return Group(ListTable(columns, rows), footer(len(issues), total, "issue", names))
+    parts: list[RenderableType] = [
+        ListTable(columns, rows),
+        footer(len(issues), total, "issue", names),
+    ]
+    if more is not None:
+        parts.append(more)
+    return Group(*parts)
 
 
 def render_events(
@@ -297,7 +314,16 @@ def render_stored(loaded: Loaded) -> RenderableType:
     meta.error = loaded.error
     if loaded.item is None:
         return render_invalid_record(loaded, meta)
-    return render_item(loaded.item, loaded.model, meta)
+    view = render_item(loaded.item, loaded.model, meta)
+    issue = loaded.issue
+    if issue is not None and issue.regressed_at == loaded.record.received:  # it regressed it
+        from devsentry.render.workflow import came_back_block
+        from devsentry.store.records import CameBack
+
+        since = issue.resolved_at or issue.regressed_at
+        back = CameBack("regressed", since, issue.resolved_in_release)
+        return Group(came_back_block(meta, back), view)
+    return view
 
 
 def render_invalid_record(loaded: Loaded, meta: ItemMeta) -> RenderableType:

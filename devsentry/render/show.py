@@ -51,6 +51,7 @@ from devsentry.render.lists import Col, ListTable, ago
 from devsentry.render.text import clean, safe, safe_json
 from devsentry.render.verdict import verdict_rows
 from devsentry.render.waterfall import WaterfallView, container_waterfall, transaction_waterfall
+from devsentry.render.workflow import status_line
 
 __all__ = ["render_detail", "render_saved"]
 
@@ -181,6 +182,8 @@ def _heading(detail: Detail, now: float) -> RenderableType:
                 style="",
             )
         )
+        if (workflow := status_line(issue, now)) is not None:
+            lines.append(workflow)
         if issue.first_release:
             releases = detail.releases
             lines.append(
