@@ -10,6 +10,7 @@ from devsentry.cli import (  # noqa: F401  (they add their commands)
     browse,
     files,
     serving,
+    traces,
     workflow,
 )
 from devsentry.cli.app import cli, main

@@ -8,7 +8,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -148,6 +148,46 @@ def allow_origin_option(func: F) -> F:
     )(func)
 
 
+def sourcemap_options(func: F) -> F:
+    """`--fetch-from HOST` and `--sourcemaps DIR` (both repeatable; env DEVSENTRY_FETCH_FROM,
+    DEVSENTRY_SOURCEMAPS, separated by spaces), passed on as a `SourceMapPolicy` named
+    `sourcemaps`."""
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any, fetch_from: tuple[str, ...], sourcemap_dirs: tuple[Path, ...], **kwargs: Any
+    ) -> Any:
+        from devsentry.process.sourcemaps import SourceMapPolicy
+
+        hosts = tuple(h for value in fetch_from for h in value.replace(",", " ").split())
+        policy = SourceMapPolicy(fetch_from=hosts, dirs=tuple(p.resolve() for p in sourcemap_dirs))
+        return func(*args, sourcemaps=policy, **kwargs)
+
+    wrapper = click.option(
+        "--sourcemaps",
+        "sourcemap_dirs",
+        multiple=True,
+        metavar="DIR",
+        envvar="DEVSENTRY_SOURCEMAPS",
+        show_envvar=True,
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="A build directory (dist/, build/, .next/) whose source maps resolve JavaScript "
+        "frames by debug ID; repeatable. Indexed at start, looked at again after a rebuild.",
+    )(wrapper)
+    wrapper = click.option(
+        "--fetch-from",
+        "fetch_from",
+        multiple=True,
+        metavar="HOST",
+        envvar="DEVSENTRY_FETCH_FROM",
+        show_envvar=True,
+        help="Also fetch JavaScript files and their source maps from this host (name or "
+        "name:port); repeatable. Loopback (localhost, 127.0.0.1, [::1]) always is; no other "
+        "host a payload names is ever fetched from.",
+    )(wrapper)
+    return cast(F, wrapper)
+
+
 class SinceParam(click.ParamType):
     """`--since 10m` / `--since 2026-01-31T14:00` as epoch seconds."""
 
@@ -244,6 +284,10 @@ def since_option(what: str = "Only what arrived") -> Callable[[F], F]:
     )
 
 
+def project_option(func: F) -> F:
+    return click.option("--project", help="Only this project id (the number in the DSN).")(func)
+
+
 def filter_options(func: F) -> F:
     """The filters `issues`, `events` and `tail` share, folded into one `query` argument."""
 
@@ -282,7 +326,7 @@ def filter_options(func: F) -> F:
         return func(*args, **kwargs)
 
     options = [
-        click.option("--project", help="Only this project id (the number in the DSN)."),
+        project_option,
         click.option("--release", help="Only this release."),
         click.option("--environment", help="Only this environment."),
         click.option(

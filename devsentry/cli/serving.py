@@ -18,6 +18,7 @@ from devsentry.cli.options import (
     listen_options,
     quiet_option,
     resolve_store,
+    sourcemap_options,
     store_option,
 )
 from devsentry.protocol.limits import DEFAULT_MAX_SIZE, MIB
@@ -28,6 +29,7 @@ from devsentry.transports.address import DEFAULT_PORT
 
 if TYPE_CHECKING:
     from devsentry.ingest.origins import OriginPolicy
+    from devsentry.process.sourcemaps import SourceMapPolicy
     from devsentry.sinks.alerts import AlertPolicy
 
 
@@ -69,6 +71,7 @@ if TYPE_CHECKING:
     help="Largest envelope accepted, in MiB, after decompression (bigger gets a 413).",
 )
 @allow_origin_option
+@sourcemap_options
 @forward_options()
 @alert_options
 @quiet_option
@@ -79,6 +82,7 @@ def serve(
     keep: int,
     max_size: int,
     origins: OriginPolicy,
+    sourcemaps: SourceMapPolicy,
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
@@ -101,7 +105,7 @@ def serve(
     With --notify, --on-issue CMD or --webhook URL, new issues and regressions raise an alert
     (--alert chooses which), off the ingest path, a burst summed up in one.
     """
-    from devsentry.render.banner import serve_banner
+    from devsentry.render.banner import serve_banner, sourcemaps_line
     from devsentry.render.forwarding import forward_line
     from devsentry.render.workflow import alerts_line
     from devsentry.service import make_sinks, run_until_stopped, serving
@@ -121,6 +125,8 @@ def serve(
             console.print(forward_line(policy), highlight=False)
         if alerts is not None:
             console.print(alerts_line(alerts), highlight=False)
+        if (maps := sourcemaps_line(sourcemaps.fetch_from, sourcemaps.dirs)) is not None:
+            console.print(maps, highlight=False, soft_wrap=True)
 
     try:
         run_until_stopped(
@@ -134,6 +140,7 @@ def serve(
                 forward=policy,
                 origins=origins,
                 alerts=alerts,
+                sourcemaps=sourcemaps,
             ),
             ready,
         )
@@ -157,6 +164,7 @@ def serve(
     "when the request carries Sentry auth.",
 )
 @store_option
+@sourcemap_options
 @forward_options(dsn_optional=True)
 @alert_options
 @quiet_option
@@ -166,6 +174,7 @@ def intercept(
     confdir: Path,
     sentry_hosts: tuple[str, ...],
     store_path: Path | None,
+    sourcemaps: SourceMapPolicy,
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
@@ -182,7 +191,7 @@ def intercept(
     from mitmproxy.version import VERSION
     from rich.text import Text
 
-    from devsentry.render.banner import intercept_banner
+    from devsentry.render.banner import intercept_banner, sourcemaps_line
     from devsentry.render.forwarding import forward_line
     from devsentry.render.workflow import alerts_line
     from devsentry.service import intercepting, make_sinks, run_until_stopped
@@ -211,6 +220,8 @@ def intercept(
             console.print(forward_line(policy), highlight=False)
         if alerts is not None:
             console.print(alerts_line(alerts), highlight=False)
+        if (maps := sourcemaps_line(sourcemaps.fetch_from, sourcemaps.dirs)) is not None:
+            console.print(maps, highlight=False, soft_wrap=True)
 
     try:
         run_until_stopped(
@@ -224,6 +235,7 @@ def intercept(
                 on_warning=warn,
                 forward=policy,
                 alerts=alerts,
+                sourcemaps=sourcemaps,
             ),
             ready,
         )
@@ -277,6 +289,7 @@ def addon_path() -> None:
 @listen_options
 @store_option
 @alert_options
+@sourcemap_options
 @quiet_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def run_command(
@@ -288,6 +301,7 @@ def run_command(
     confdir: Path,
     store_path: Path | None,
     alerts: AlertPolicy | None,
+    sourcemaps: SourceMapPolicy,
     quiet: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -316,10 +330,19 @@ def run_command(
     try:
         if use_proxy:
             target = intercept_target(
-                listen_host, listen_port, confdir, path, sink_console, warn, alerts=alerts
+                listen_host,
+                listen_port,
+                confdir,
+                path,
+                sink_console,
+                warn,
+                alerts=alerts,
+                sourcemaps=sourcemaps,
             )
         else:
-            target = serve_target(port, path, sink_console, spotlight=spotlight, alerts=alerts)
+            target = serve_target(
+                port, path, sink_console, spotlight=spotlight, alerts=alerts, sourcemaps=sourcemaps
+            )
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(Text("devsentry run: " + target.description, style="dim"), soft_wrap=True)
