@@ -32,6 +32,7 @@ TOOLS = {
     "search_logs",
     "wait_for_events",
     "resolve_issue",
+    "get_trace",
 }
 
 
@@ -223,6 +224,44 @@ def test_search_logs_finds_records_by_text_and_level_and_pages(
     ]
     assert pages[1]["level"] == "warning"
     assert pages[1]["attributes"]["sentry.message.parameter.attempt"] == 2
+
+
+@TRANSPORTS
+def test_get_trace_draws_the_waterfall_with_its_errors(
+    connect: Transport, shop: LocalServer
+) -> None:
+    (tx,) = shop.items(types=["transaction"])
+    error = next(i for i in shop.items(types=["event"]) if "checkout failed" in (i.title or ""))
+    assert tx.trace_id and error.trace_id
+
+    async def body(client: Client) -> tuple[Any, ...]:
+        spans = await call(client, "get_trace", trace_id=tx.trace_id[:12])
+        failed = await call(client, "get_trace", trace_id=error.trace_id)
+        missing = await client.call_tool("get_trace", {"trace_id": "0000000000000000"})
+        return spans, failed, missing
+
+    (text, data), (failed_text, _), missing = session(connect, shop, body)
+    assert data == devsentry_json(shop, "trace", tx.trace_id)
+    assert f"# Trace {tx.trace_id}" in text
+    rows = [line for line in text.splitlines() if "|" in line and "ms" in line]
+    root = next(r for r in rows if "http.server: POST /checkout" in r)
+    query = next(r for r in rows if "db.query: SELECT * FROM orders" in r)
+    charge = next(r for r in rows if "http.client: POST https://payments.example/charge" in r)
+
+    def indent(row: str) -> int:
+        span = row.split("|", 2)[2][1:]  # after the bar and its space
+        return len(span) - len(span.lstrip())
+
+    assert indent(root) == 0 and indent(query) == indent(charge) == 2
+    assert rows.index(query) < rows.index(charge)  # by start time
+    assert "#" in query.split("|", 2)[1]  # its bar
+    assert f"! RuntimeError: checkout failed ({error_issue(shop)})" in failed_text
+    assert "## Errors" in failed_text
+    assert missing.is_error and "no trace starts with" in missing.content[0].text
+
+
+def error_issue(server: LocalServer) -> str:
+    return issue_of(server, "checkout failed")
 
 
 @TRANSPORTS
@@ -424,7 +463,8 @@ result = CliRunner().invoke(cli, ["issues", "--store", {str(shop.store_path)!r}]
 assert result.exit_code == 0, result.output
 print("issues", "mcp" in sys.modules)
 from devsentry.testing import LocalServer
-with LocalServer({str(tmp_path / "serve.db")!r}, console=False) as server:
+from pathlib import Path
+with LocalServer(Path({str(tmp_path / "serve.db")!r}), console=False) as server:
     urllib.request.urlopen(server.url + "/health").read()
     print("serve", "mcp" in sys.modules)
     try:

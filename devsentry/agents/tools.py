@@ -56,9 +56,10 @@ devsentry is a local Sentry: it keeps every error, trace and log the app's Sentr
 while developing. Start with list_issues (the app's errors, grouped as Sentry groups them), \
 then get_issue DS-<n> for the latest event in full: exception chain with the app's frames and \
 code, breadcrumbs, request, user, tags. search_events and search_logs look through everything \
-stored; get_event shows one item. To check a fix: note the cursor wait_for_events hands back \
-(or call it before running the app), run the app or its tests, then wait_for_events for what \
-arrives; resolve_issue marks an issue fixed so its return shows as a regression.\
+stored; get_event shows one item, get_trace a request across services. To check a fix: note \
+the cursor wait_for_events hands back (or call it before running the app), run the app or its \
+tests, then wait_for_events for what arrives; resolve_issue marks an issue fixed so its \
+return shows as a regression.\
 """
 
 _READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
@@ -247,6 +248,23 @@ def make_server(store_path: Path, arrivals: Arrivals | None = None) -> MCPServer
         """Show one stored item in full: an error as get_issue shows it, a transaction with
         its spans, a log container with its records, anything else with its payload."""
         return read(lambda store: answers.event_answer(store, event_id))
+
+    @server.tool(annotations=_READ)
+    def get_trace(
+        trace_id: Annotated[
+            str,
+            Field(
+                description="A trace id or a unique start of one (as items show it: trace <id>)."
+            ),
+        ],
+    ) -> CallToolResult:
+        """Show one trace across services as a waterfall: every transaction and span (op,
+        name, start, duration, status, service) as one tree, with the errors and log records
+        marked where they happened, then the trace's errors with their issues. Which request
+        was slow, and where did it fail?"""
+        from devsentry.agents.trace import trace_answer
+
+        return read(lambda store: trace_answer(store, trace_id))
 
     @server.tool(annotations=_READ)
     def search_events(

@@ -48,6 +48,7 @@ __all__ = [
     "issue_answer",
     "issues_answer",
     "logs_answer",
+    "plain",
     "query_of",
     "resolve_answer",
     "search_answer",
@@ -67,7 +68,7 @@ class Answer(msgspec.Struct, frozen=True):
     data: dict[str, Any]
 
 
-def _plain(data: Any) -> Any:
+def plain(data: Any) -> Any:
     """`data` as `--json` prints it (msgspec's encoding of structs, bytes and times)."""
     return msgspec.json.decode(msgspec.json.encode(data))
 
@@ -158,13 +159,13 @@ def issues_answer(store: Store, query: Query) -> Answer:
     }
     hidden = hidden_words(page.hidden)
     if not page.rows:
-        return Answer(f"No issues match.{' ' + hidden if hidden else ''}\n", _plain(data))
+        return Answer(f"No issues match.{' ' + hidden if hidden else ''}\n", plain(data))
     which = f"{query.status} issues" if query.status else "issues"
     head = f"# {which.capitalize()}: {len(page.rows)} of {page.total:,}, most recently seen first"
     body = "\n".join(issue_lines(page.rows, page.releases))
     hints = [hidden] if hidden else []
     hints.append("get_issue with an id (DS-<n>) shows the latest event of one in full.")
-    return Answer(f"{head}\n\n{body}\n\n" + "\n".join(hints) + "\n", _plain(data))
+    return Answer(f"{head}\n\n{body}\n\n" + "\n".join(hints) + "\n", plain(data))
 
 
 def resolve_answer(store_path: Path, issue: str, in_release: str | None = None) -> Answer:
@@ -180,11 +181,11 @@ def resolve_answer(store_path: Path, issue: str, in_release: str | None = None) 
         f"If it comes back, {which} regresses it; wait_for_events with issue "
         f"{resolved[0].short_id} shows it arriving."
     )
-    return Answer("\n".join(lines) + "\n", _plain(data))
+    return Answer("\n".join(lines) + "\n", plain(data))
 
 
 def _detail_answer(detail: Detail) -> Answer:
-    return Answer(detail_markdown(detail), _plain(show_json(detail)))
+    return Answer(detail_markdown(detail), plain(show_json(detail)))
 
 
 def issue_answer(store: Store, issue: str) -> Answer:
@@ -213,14 +214,14 @@ def search_answer(store: Store, query: Query, cursor: str | None = None) -> Answ
     next_cursor = str(page.rows[-1].id) if more and page.rows else None
     data = {"items": _items_json(store, page.rows), "total": page.total, "next_cursor": next_cursor}
     if not page.rows:
-        return Answer("No items match.\n", _plain(data))
+        return Answer("No items match.\n", plain(data))
     where = " older than the cursor" if before is not None else ""
     head = f"# Items: {len(page.rows)} of {page.total:,}{where}, newest first"
     body = "\n".join(item_lines(page.rows))
     hints = ["get_event with an id (#<n> or the event id) shows one in full."]
     if next_cursor is not None:
         hints.insert(0, f'More: call search_events again with cursor "{next_cursor}".')
-    return Answer(f"{head}\n\n{body}\n\n" + "\n".join(hints) + "\n", _plain(data))
+    return Answer(f"{head}\n\n{body}\n\n" + "\n".join(hints) + "\n", plain(data))
 
 
 # -- logs ----------------------------------------------------------------------------------
@@ -296,10 +297,10 @@ def logs_answer(
         else ""
     )
     if not found:
-        return Answer(f"No log records match.\n{hint}\n", _plain(data))
+        return Answer(f"No log records match.\n{hint}\n", plain(data))
     head = f"# Log records: {len(found)}, newest first"
     body = "\n".join(log_lines(found))
-    return Answer(f"{head}\n\n{body}\n\n{hint}\n", _plain(data))
+    return Answer(f"{head}\n\n{body}\n\n{hint}\n", plain(data))
 
 
 # -- waiting -------------------------------------------------------------------------------
@@ -337,8 +338,8 @@ def wait_answer(
     }
     again = f'Call wait_for_events with cursor "{cursor}" to wait for what comes next.'
     if not rows:
-        return Answer(f"Nothing matching arrived within {waited:.0f} s.\n\n{again}\n", _plain(data))
+        return Answer(f"Nothing matching arrived within {waited:.0f} s.\n\n{again}\n", plain(data))
     head = f"# Arrived: {len(rows)} item{'s' if len(rows) != 1 else ''}, oldest first"
     body = "\n".join(item_lines(rows))
     hint = "get_event (#<n>) or get_issue (DS-<n>) shows one in full."
-    return Answer(f"{head}\n\n{body}\n\n{hint}\n{again}\n", _plain(data))
+    return Answer(f"{head}\n\n{body}\n\n{hint}\n{again}\n", plain(data))
