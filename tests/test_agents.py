@@ -359,7 +359,7 @@ def test_resolve_issue_then_its_return_is_a_regression(
     text, data = regressed
     (issue,) = data["issues"]
     assert issue["id"] == chained and issue["substatus"] == "regressed"
-    assert "unresolved (regressed " in text
+    assert "status regressed " in text
     assert missing.is_error and "not found: DS-999" in missing.content[0].text
 
 

@@ -116,14 +116,14 @@ def _pairs(pairs: Iterable[tuple[str, Any]], limit: int = VALUE) -> list[str]:
 
 
 def status_words(issue: IssueRecord, now: float | None = None) -> str:
-    """`unresolved (new)`, `unresolved (regressed 2026-…)`, `resolved 2026-… in shop@2.1.0
-    and older`, `ignored until …`: the status as `store.workflow` has it at `now`."""
+    """`new`, `ongoing`, `regressed 2026-…` (the substatus, while unresolved), `resolved
+    2026-… in shop@2.1.0 and older`, `ignored until …`: the status as `store.workflow` has
+    it at `now`, in the words `issues` uses."""
     status, substatus = effective(issue, now)
     if status == "unresolved":
-        words = f"unresolved ({substatus})" if substatus else "unresolved"
         if substatus == "regressed" and issue.regressed_at is not None:
-            words = f"unresolved (regressed {_when(issue.regressed_at)})"
-        return words
+            return f"regressed {_when(issue.regressed_at)}"
+        return substatus or "unresolved"
     if status == "resolved":
         words = "resolved"
         if issue.resolved_at is not None:
@@ -158,7 +158,7 @@ def issue_lines(rows: Sequence[IssueRecord], releases: Mapping[int, list[str]]) 
     out = []
     for issue in rows:
         facts = [
-            status_words(issue),
+            f"status {status_words(issue)}",
             f"{issue.count:,} event{'s' if issue.count != 1 else ''}",
             f"{issue.users:,} user{'s' if issue.users != 1 else ''}",
             f"first seen {_when(issue.first_seen)}",
