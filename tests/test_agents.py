@@ -23,6 +23,8 @@ from tests.conftest import devsentry_json, run_python_app
 pytest.importorskip("mcp")  # installed with devsentry on Python 3.12+
 
 from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 
 TOOLS = {
     "list_issues",
@@ -54,15 +56,25 @@ Transport = Callable[[LocalServer], Client]
 
 
 def over_stdio(server: LocalServer) -> Client:
+    """`devsentry mcp` started as agents start it, through the SDK's stdio transport."""
     command = [sys.executable, "-m", "devsentry", "mcp", "--store", str(server.store_path)]
-    return Client(StdioServerParameters(command=command[0], args=command[1:]))
+    return Client(stdio_client(StdioServerParameters(command=command[0], args=command[1:])))
 
 
 def over_http(server: LocalServer) -> Client:
-    return Client(f"{server.url}/mcp")
+    """serve's `/mcp`, through the SDK's Streamable HTTP transport."""
+    return Client(streamable_http_client(f"{server.url}/mcp"))
 
 
-TRANSPORTS = pytest.mark.parametrize("connect", [over_stdio, over_http], ids=["stdio", "http"])
+def over_http_sessions(server: LocalServer) -> Client:
+    """The same, in the 2025 protocol most agents speak today: an initialize handshake, a
+    session id, answers streamed as SSE (through the bridge as they are written)."""
+    return Client(streamable_http_client(f"{server.url}/mcp"), mode="legacy")
+
+
+TRANSPORTS = pytest.mark.parametrize(
+    "connect", [over_stdio, over_http, over_http_sessions], ids=["stdio", "http", "http-2025"]
+)
 
 
 def session(
@@ -104,6 +116,14 @@ def test_every_tool_is_listed_with_a_schema_a_model_can_read(
             assert prop.get("description"), f"{tool.name}.{name} has no description"
     wait = next(t for t in tools if t.name == "wait_for_events")
     assert {"cursor", "timeout", "type", "level"} <= set(wait.input_schema["properties"])
+
+
+def test_both_protocol_eras_are_answered_over_http(shop: LocalServer) -> None:
+    async def version(client: Client) -> str:
+        return client.protocol_version
+
+    assert session(over_http_sessions, shop, version).startswith("2025-")
+    assert session(over_http, shop, version) > "2026"  # stateless, no session id
 
 
 @TRANSPORTS
