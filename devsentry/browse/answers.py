@@ -18,11 +18,11 @@ import msgspec
 
 from devsentry.browse import workflow
 from devsentry.browse.detail import Detail, load_detail
+from devsentry.browse.event_markdown import detail_markdown
 from devsentry.browse.follow import Loader
 from devsentry.browse.json import issue_json, item_json, log_json, show_json
 from devsentry.browse.lists import issue_page, item_page
 from devsentry.browse.markdown import (
-    detail_markdown,
     hidden_words,
     inline,
     issue_lines,
