@@ -597,3 +597,26 @@ def test_payload_text_cannot_break_out_of_the_markdown(tmp_path: Path) -> None:
             assert not line.startswith(fence), f"a payload line closes the fence: {line!r}"
     assert fence is None, "a fence was left open"
     assert "Forged heading" in text  # still shown, as text
+
+
+def test_get_issue_shows_frames_after_source_maps(tmp_path: Path) -> None:
+    """A minified TypeScript bundle's error, sent by the real @sentry/node: the agent reads
+    the file, function, line and code the developer wrote, as `show` does."""
+    from devsentry.testing.plugin import DevSentry
+    from tests.sdk_apps import build_node_ts_app, run_node_bundle
+
+    with DevSentry(tmp_path / "store.db", console=False) as server:
+        bundle = build_node_ts_app(tmp_path / "app", minify=True)
+        run_node_bundle(bundle, server.dsn)
+        server.settle()
+        (issue,) = server.issues
+        text, data = session(
+            over_http, server, lambda c: call(c, "get_issue", issue=issue.short_id)
+        )
+        shown = devsentry_json(server, "show", issue.short_id)
+    assert data == shown
+    source = tmp_path / "app" / "src" / "app.ts"
+    assert re.search(
+        rf'File "{re.escape(str(source))}", line 15, column \d+, in reserveStock', text
+    ), text
+    assert re.search(r">\s+15 \|\s+throw new RangeError", text)
