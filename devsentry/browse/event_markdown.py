@@ -142,6 +142,8 @@ def _heading(detail: Detail) -> str:
     if detail.forward is not None:
         facts.append(f"forwarded: {detail.forward.state}")
     lines.append("- " + "; ".join(facts))
+    if record.trace_id and record.type in ("event", "transaction"):
+        lines.append(f"- get_trace {inline(record.trace_id, 40)} draws the request it belongs to")
     return "\n".join(lines)
 
 
