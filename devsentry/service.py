@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import msgspec
 from rich.console import Console
 
+from devsentry.agents.http import AgentEndpoint
 from devsentry.ingest.forward import ForwardPolicy
 from devsentry.ingest.origins import OriginPolicy
 from devsentry.ingest.pipeline import Pipeline
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE
+from devsentry.sinks.arrivals import Arrivals
 from devsentry.store.bundles import Bundles
 from devsentry.store.faults import StoreUnavailable
 from devsentry.store.outbox import Delivery, Outbox
@@ -223,14 +225,15 @@ async def ingesting(
     sourcemaps: SourceMapPolicy | None = None,
     work: Work | None = None,
     notices: Console | None = None,
+    on_indexed: Callable[[], None] | None = None,
 ) -> AsyncIterator[Pipeline]:
     """The store's writer, the pipeline and everything after it, for the `async with` block.
 
     With `work`, everything after the commit runs in a worker process (`devsentry.worker`)
     that `work` describes (`alerts` and `sourcemaps` are folded into it), and `sinks` must be
     empty; `notices` is the console that says what the ingest process itself has to say (a
-    store that takes no writes, a worker restarted). Without it, `sinks` run here and say
-    those things.
+    store that takes no writes, a worker restarted), and `on_indexed` is told whenever the
+    worker's index moved. Without it, `sinks` run here and say those things.
     """
     if work is None:
         writer = StoreWriter(store, keep=keep, notify=store_notices(sinks))
@@ -253,7 +256,7 @@ async def ingesting(
     if sourcemaps is not None:
         work = msgspec.structs.replace(work, sourcemaps=sourcemaps)
     writer = StoreWriter(store, keep=keep, notify=console_notices(notices))
-    worker = WorkerProcess(store, work, forward=forward, console=notices)
+    worker = WorkerProcess(store, work, forward=forward, console=notices, on_indexed=on_indexed)
     try:
         await worker.start()
         try:
@@ -282,12 +285,16 @@ async def serving(
 ) -> AsyncIterator[Server]:
     """An ingest server on `store` for the duration of the `async with` block; web pages may
     send to it from loopback origins and those `origins` allows. Source maps uploaded to it
-    (`sentry-cli sourcemaps upload`) are kept in `uploads_dir(store)`. `work`: as for
-    `ingesting`."""
+    (`sentry-cli sourcemaps upload`) are kept in `uploads_dir(store)`. It answers MCP at
+    `/mcp` too (`agents.http`: the SDK loads on the first request), woken by the index (in
+    this process, or told by the worker). `work`: as for `ingesting`."""
     bundles = Bundles(uploads_dir(store))
+    arrivals = Arrivals()
+    if work is not None:
+        await arrivals.start()  # as a sink it would be started with the others
     async with ingesting(
         store,
-        sinks=sinks,
+        sinks=[*sinks, arrivals] if work is None else sinks,
         keep=keep,
         max_size=max_size,
         forward=forward,
@@ -295,15 +302,25 @@ async def serving(
         notices=notices,
         alerts=alerts,
         sourcemaps=sourcemaps,
+        on_indexed=arrivals.indexed if work is not None else None,
     ) as pipeline:
+        agents = AgentEndpoint(store, arrivals)
         server = Server(
-            pipeline, host=host, port=port, origins=origins or OriginPolicy(), bundles=bundles
+            pipeline,
+            host=host,
+            port=port,
+            origins=origins or OriginPolicy(),
+            bundles=bundles,
+            agents=agents.handle,
         )
         try:
             await server.start()
             yield server
         finally:
+            await agents.stop()  # ends MCP's sessions and streams, so none holds the server
             await server.stop()
+            if work is not None:
+                await arrivals.stop()
 
 
 @asynccontextmanager

@@ -256,3 +256,77 @@ def test_the_worker_resolves_source_maps_from_a_sourcemaps_dir(tmp_path: Path) -
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
+
+
+def test_the_worker_tells_the_ingest_process_when_its_index_moved(tmp_path: Path) -> None:
+    """`on_indexed` (how serve's MCP endpoint hears of new items) is called after the worker
+    indexed what the pipeline committed: the store has its rows by then."""
+    import threading as _threading
+
+    from devsentry.ingest.request import Request
+    from devsentry.service import Background, ingesting
+    from devsentry.worker import Work
+
+    store = tmp_path / "told.db"
+    told = _threading.Event()
+    indexed_when_told: list[int] = []
+
+    def on_indexed() -> None:
+        indexed_when_told.append(len(indexed_event_ids(store)))
+        told.set()
+
+    background = Background(
+        lambda: ingesting(store, work=Work(console=None), on_indexed=on_indexed), "ingest"
+    )
+    pipeline = background.start()
+    try:
+        event_id = background.call(
+            pipeline.ingest(Request(body=ERROR_ENVELOPE, transport="http", project="1"))
+        )
+        assert told.wait(20), "the worker never said it indexed"
+        assert indexed_when_told[0] == 1 and indexed_event_ids(store) == [event_id]
+    finally:
+        background.stop()
+
+
+def test_mcp_wait_for_events_on_serve_with_a_worker(tmp_path: Path) -> None:
+    """An agent waiting on serve's /mcp gets the event the worker indexed meanwhile."""
+    import anyio
+    import pytest
+
+    pytest.importorskip("mcp")
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    proc, dsn, _ = start_serve(tmp_path / "mcp.db", "--quiet")
+    url = f"http://127.0.0.1:{port_of(dsn)}/mcp"
+    try:
+
+        async def main() -> dict[str, object]:
+            async with Client(streamable_http_client(url)) as client:
+                start = (
+                    await client.call_tool("wait_for_events", {"timeout": 0})
+                ).structured_content
+                answers: list[dict[str, object]] = []
+
+                async def wait() -> None:
+                    result = await client.call_tool(
+                        "wait_for_events",
+                        {"type": "event", "cursor": start["cursor"], "timeout": 60},
+                    )
+                    answers.append(result.structured_content)
+
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(wait)
+                    await anyio.to_thread.run_sync(
+                        lambda: run_python_app("checkout", "error", SENTRY_DSN=dsn)
+                    )
+                return answers[0]
+
+        arrived = anyio.run(main)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert not arrived["timed_out"]
+    (event,) = arrived["items"]  # type: ignore[misc]
+    assert event["title"] == "RuntimeError: checkout failed" and event["issue"] == "DS-1"

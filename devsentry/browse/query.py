@@ -1,4 +1,5 @@
-"""Reading the filter values people type: `--since 10m`, `--since 2026-01-31T14:00`."""
+"""Reading the filter values people type: `--since 10m`, `--since 2026-01-31T14:00`,
+`--tag browser.name:Chrome` (the CLI and the MCP tools read them the same way)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 import re
 import time
 
-__all__ = ["parse_duration", "parse_since"]
+__all__ = ["parse_duration", "parse_since", "parse_tag"]
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -39,3 +40,12 @@ def parse_since(text: str, now: float | None = None) -> float:
             "(2026-01-31 or 2026-01-31T14:00)"
         ) from None
     return parsed.timestamp()  # naive datetimes are local time
+
+
+def parse_tag(text: str) -> tuple[str, str]:
+    """`browser.name:Chrome` → `("browser.name", "Chrome")`; the value may hold `:`
+    (`user:id:42`). ValueError when there is no `KEY:`."""
+    key, sep, value = text.partition(":")
+    if not sep or not key.strip():
+        raise ValueError(f"{text!r} is not KEY:VALUE (e.g. browser.name:Chrome)")
+    return key.strip(), value

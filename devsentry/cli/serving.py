@@ -124,7 +124,11 @@ def serve(
     policy = forward_policy(forward, forward_types, forward_sample, need_dsn=True)
 
     def ready(server: Server) -> None:
-        console.print(serve_banner(server.base_url, server.dsn(), server.spotlight_url, path))
+        console.print(
+            serve_banner(
+                server.base_url, server.dsn(), server.spotlight_url, path, server.agents_url
+            )
+        )
         if policy is not None:
             console.print(forward_line(policy), highlight=False)
         if alerts is not None:
