@@ -33,7 +33,7 @@ def issue_page(store: Store, query: Query) -> IssuePage:
     """Issues by last seen, newest first; counting all matches only when the page is full."""
     rows = store.issues(query)
     full = query.limit is not None and len(rows) >= query.limit
-    total = store.count_issues(query) if full else len(rows)
+    total = store.count_issues(query) if full else query.offset + len(rows)
     return IssuePage(rows, total, store.issue_releases([r.id for r in rows]))
 
 
@@ -41,7 +41,7 @@ def item_page(store: Store, query: Query) -> ItemPage:
     """Items newest first; counting all matches only when the page is full."""
     rows = store.items(query)
     full = query.limit is not None and len(rows) >= query.limit
-    return ItemPage(rows, store.count_items(query) if full else len(rows))
+    return ItemPage(rows, store.count_items(query) if full else query.offset + len(rows))
 
 
 def store_stats(store: Store) -> dict[str, Any]:

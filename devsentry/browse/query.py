@@ -1,12 +1,15 @@
-"""Reading the filter values people type: `--since 10m`, `--since 2026-01-31T14:00`."""
+"""Reading the filter values people type: `--since 10m`, `--since 2026-01-31T14:00`, and the
+ui's search line (`level:error release:shop@2.1 checkout`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import shlex
 import time
+from typing import Any
 
-__all__ = ["parse_since"]
+__all__ = ["parse_search", "parse_since"]
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -29,3 +32,49 @@ def parse_since(text: str, now: float | None = None) -> float:
             "(2026-01-31 or 2026-01-31T14:00)"
         ) from None
     return parsed.timestamp()  # naive datetimes are local time
+
+
+#: The `key:value` words of a search that filter a column of the list, as Sentry's search bar
+#: reads them (https://docs.sentry.io/concepts/search/searchable-properties/issues/); any
+#: other `key:value` is a tag, and the words left are searched for in titles.
+_FIELDS = {
+    "level": "level",
+    "project": "project",
+    "release": "release",
+    "env": "environment",
+    "environment": "environment",
+}
+
+
+def parse_search(text: str) -> dict[str, Any]:
+    """The `Query` fields a search line asks for: `level:error release:shop@2.1 checkout`.
+
+    `is:` (status) words are kept in `is` for the caller that knows statuses; quoted values
+    (`browser.name:"Mobile Safari"`) may hold spaces.
+    """
+    try:
+        words = shlex.split(text)
+    except ValueError:  # an open quote while typing: read it as plain words
+        words = text.split()
+    fields: dict[str, Any] = {}
+    tags: list[tuple[str, str]] = []
+    statuses: list[str] = []
+    rest: list[str] = []
+    for word in words:
+        key, sep, value = word.partition(":")
+        if not sep or not key or not value:
+            rest.append(word)
+        elif key.lower() in _FIELDS:
+            field = _FIELDS[key.lower()]
+            fields[field] = value.lower() if field == "level" else value
+        elif key.lower() == "is":
+            statuses.append(value.lower())
+        else:
+            tags.append((key, value))
+    if tags:
+        fields["tags"] = tuple(tags)
+    if rest:
+        fields["search"] = " ".join(rest)
+    if statuses:
+        fields["is"] = statuses
+    return fields

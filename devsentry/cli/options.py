@@ -395,3 +395,16 @@ def quiet_option(func: F) -> F:
         show_envvar=True,
         help="Do not print items as they arrive.",
     )(func)
+
+
+def export_dir_option(func: F) -> F:
+    """`--export-dir`: where the dashboard's `e` writes an event's `.envelope` file."""
+    return click.option(
+        "--export-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=".",
+        show_default=True,
+        envvar="DEVSENTRY_EXPORT_DIR",
+        show_envvar=True,
+        help="Directory the dashboard's e key exports events into, as .envelope fixtures.",
+    )(func)

@@ -52,7 +52,7 @@ from devsentry.render.text import clean, safe, safe_json
 from devsentry.render.verdict import verdict_rows
 from devsentry.render.waterfall import WaterfallView, container_waterfall, transaction_waterfall
 
-__all__ = ["render_detail", "render_saved"]
+__all__ = ["heading", "log_rows", "render_detail", "render_saved"]
 
 
 def render_detail(detail: Detail, *, full: bool = False, now: float | None = None) -> Group:
@@ -61,7 +61,7 @@ def render_detail(detail: Detail, *, full: bool = False, now: float | None = Non
     now = time.time() if now is None else now
     model, item = detail.model, detail.item
     meta = ItemMeta.stored(detail.record, detail.issue)
-    parts: list[RenderableType] = [_heading(detail, now)]
+    parts: list[RenderableType] = [heading(detail, now)]
     if item is None or detail.error is not None:
         meta.error = detail.error or meta.error
         label = "invalid: " if item is not None else "could not show the payload: "
@@ -83,7 +83,7 @@ def render_detail(detail: Detail, *, full: bool = False, now: float | None = Non
     elif isinstance(model, SpanContainer):
         parts += guarded(section("Spans", WaterfallView(container_waterfall(model), full)))
     elif isinstance(model, LogContainer):
-        parts += guarded(section("Logs", *_logs(model, full)))
+        parts += guarded(section("Logs", *log_rows(model, full)))
     elif isinstance(model, Feedback) or not isinstance(model, Event):
         parts += guarded(section("Item", render_item(item, model, meta)))
         if model is not None and not isinstance(model, Event) and not is_binary(item):
@@ -153,7 +153,7 @@ def _cut(line: Text, limit: int = VALUE * 10) -> Text:
     return cut
 
 
-def _heading(detail: Detail, now: float) -> RenderableType:
+def heading(detail: Detail, now: float) -> RenderableType:
     """The issue (if any) with its counts, then what this item is and where it came from."""
     record, issue = detail.record, detail.issue
     lines: list[RenderableType] = []
@@ -241,7 +241,7 @@ def _heading(detail: Detail, now: float) -> RenderableType:
 LOG_ROWS = 1000
 
 
-def _logs(container: LogContainer, full: bool) -> list[RenderableType]:
+def log_rows(container: LogContainer, full: bool) -> list[RenderableType]:
     """Every record: time, level, body and the attributes the app set; the SDK's own
     attributes that differ between records dim beside them, those all share once below."""
     columns = [

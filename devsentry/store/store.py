@@ -18,7 +18,7 @@ from typing import Any
 import platformdirs
 
 from devsentry.store.packing import unpack
-from devsentry.store.query import Query, where
+from devsentry.store.query import Query, order_by, page, where
 from devsentry.store.records import (
     ENVELOPE_COLUMNS,
     ISSUE_COLUMNS,
@@ -131,18 +131,14 @@ class Store:
     def issues(self, q: Query | None = None) -> list[IssueRecord]:
         q = q or Query()
         clause, args = where(q, "issues")
-        sql = f"SELECT {ISSUE_COLUMNS} FROM issues{clause} ORDER BY last_seen DESC, id DESC"
-        if q.limit is not None:
-            sql += f" LIMIT {int(q.limit)}"
+        sql = f"SELECT {ISSUE_COLUMNS} FROM issues{clause}{order_by(q)}"
         return [IssueRecord(*row) for row in self.db.execute(sql, args)]
 
     def items(self, q: Query | None = None, *, oldest_first: bool = False) -> list[ItemRecord]:
         q = q or Query()
         clause, args = where(q, "items")
         order = "ASC" if oldest_first else "DESC"
-        sql = f"SELECT {ITEM_COLUMNS} FROM items{clause} ORDER BY id {order}"
-        if q.limit is not None:
-            sql += f" LIMIT {int(q.limit)}"
+        sql = f"SELECT {ITEM_COLUMNS} FROM items{clause} ORDER BY id {order}{page(q)}"
         return [ItemRecord(*row) for row in self.db.execute(sql, args)]
 
     def issue(self, issue_id: int) -> IssueRecord | None:

@@ -1,0 +1,299 @@
+"""The list screens: Issues, Events and Logs, each filtered as you type and kept live.
+
+A list loads one page (`PAGE` rows, more when the cursor reaches the end) on a worker thread,
+and reloads the rows it shows when the store changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from devsentry.browse.query import parse_search
+from devsentry.render.layout import plural
+from devsentry.render.lists import event_cells, event_columns, issue_cells, issue_columns
+from devsentry.render.show import log_rows
+from devsentry.render.text import safe
+from devsentry.store.query import Query
+from devsentry.store.records import IssueRecord, ItemRecord
+from devsentry.ui.tables import RecordTable
+from devsentry.ui.views import EventScreen
+
+if TYPE_CHECKING:
+    from devsentry.ui.app import DevsentryApp
+
+__all__ = ["EventsScreen", "IssuesScreen", "LogsScreen", "query_for"]
+
+#: Rows loaded at a time: a tall terminal's screenful, and the next page when scrolled to.
+PAGE = 100
+SORTS = {"last_seen": "last seen", "count": "events", "users": "users"}
+
+
+def query_for(text: str, **fields: Any) -> Query:
+    """The `Query` a search line asks for (`browse.query.parse_search`), with `fields`."""
+    parsed = parse_search(text)
+    parsed.pop("is", None)  # statuses: not known to this store
+    return Query(**parsed, **fields)
+
+
+class ListScreen(Screen[None]):
+    """A title line, the search line (`/`), the list and the footer."""
+
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("slash", "search", "Filter"),
+        Binding("j", "down", "Down", show=False),
+        Binding("k", "up", "Up", show=False),
+    ]
+    noun = "row"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.search = ""
+
+    @property
+    def dashboard(self) -> DevsentryApp:
+        from devsentry.ui.app import DevsentryApp
+
+        assert isinstance(self.app, DevsentryApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        yield Input(placeholder="filter: text level:error release:… key:value", id="search")
+        yield from self.body()
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.load()
+
+    def live(self) -> None:
+        """The store changed: reload what is shown."""
+        self.load()
+
+    def load(self) -> None:
+        raise NotImplementedError
+
+    def title_line(self, *parts: str | Text | None) -> None:
+        line = Text.assemble(("devsentry", "bold"), " ")
+        for part in parts:
+            if part:
+                line.append(" · ", "dim")
+                line.append_text(part if isinstance(part, Text) else Text(part))
+        if self.search:
+            line.append(" · filter ", "dim")
+            line.append_text(safe(self.search, "yellow", single_line=True, limit=60))
+        self.query_one("#title", Static).update(line)
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.set_class(True, "open")
+        box.focus()
+
+    @on(Input.Changed, "#search")
+    def _typed(self, event: Input.Changed) -> None:
+        self.search = event.value
+        self.load()
+
+    @on(Input.Submitted, "#search")
+    def _done(self, event: Input.Submitted) -> None:
+        self._leave_search()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#search", Input)
+        if box.has_focus:
+            self._leave_search()
+
+    def _leave_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.set_class(bool(box.value), "open")
+        self.focus_list()
+
+    def focus_list(self) -> None:
+        pass
+
+    def action_down(self) -> None:
+        self.scroll_list(1)
+
+    def action_up(self) -> None:
+        self.scroll_list(-1)
+
+    def scroll_list(self, step: int) -> None:
+        pass
+
+
+class TableScreen(ListScreen):
+    """A list screen whose body is a `RecordTable`."""
+
+    AUTO_FOCUS = "RecordTable"
+    table: RecordTable[Any]
+
+    def focus_list(self) -> None:
+        self.table.focus()
+
+    def scroll_list(self, step: int) -> None:
+        if step > 0:
+            self.table.action_cursor_down()
+        else:
+            self.table.action_cursor_up()
+
+    def load(self, *, more: bool = False) -> None:
+        self._load(self.search, len(self.table.records) if more else 0, len(self.table.records))
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self, search: str, offset: int, shown: int) -> None:
+        try:
+            rows, total = self.fetch(search, offset, max(PAGE, shown) if not offset else PAGE)
+        except Exception as exc:  # a bad filter value, a store gone: said in the title
+            self.app.call_from_thread(self.title_line, Text(str(exc), "red"))
+            return
+        self.app.call_from_thread(self._show, rows, total, offset)
+
+    def _show(self, rows: Sequence[Any], total: int, offset: int) -> None:
+        if offset:
+            self.table.extend(rows, total)
+        else:
+            self.table.show(rows, total, self.dashboard.now())
+        self.describe(total)
+
+    def fetch(self, search: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
+        raise NotImplementedError
+
+    def describe(self, total: int) -> None:
+        self.title_line(plural(total, self.noun))
+
+    @on(RecordTable.More)
+    def _more(self) -> None:
+        self.load(more=True)
+
+
+class IssuesScreen(TableScreen):
+    """Issues, most recently seen first (or most events, most users: `s`); live."""
+
+    BINDINGS = [Binding("s", "sort", "Sort")]
+    noun = "issue"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort = "last_seen"
+
+    def body(self) -> ComposeResult:
+        self.table = RecordTable[IssueRecord](
+            lambda rows: issue_columns(len({r.project for r in rows})),
+            self._cells,
+            lambda issue: str(issue.id),
+            row_height=2,
+            id="issues",
+        )
+        yield self.table
+
+    def _cells(self, issue: IssueRecord, now: float) -> list[Text]:
+        cells = issue_cells(issue, now)
+        if issue.first_seen >= self.dashboard.started:  # new since the dashboard opened
+            cells[0] = Text.assemble(("● ", "green"), cells[0])
+        return cells
+
+    def fetch(self, search: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
+        query = query_for(search, sort=self.sort, limit=limit, offset=offset)
+        page = self.dashboard.source.issues(query)
+        return page.rows, page.total
+
+    def describe(self, total: int) -> None:
+        self.title_line(plural(total, "issue"), f"by {SORTS[self.sort]}")
+
+    def action_sort(self) -> None:
+        names = list(SORTS)
+        self.sort = names[(names.index(self.sort) + 1) % len(names)]
+        self.load()
+
+    @on(RecordTable.RowSelected, "#issues")
+    def _open(self, event: RecordTable.RowSelected) -> None:
+        from devsentry.ui.issue import IssueScreen
+
+        issue = self.table.selected
+        if issue is not None:
+            self.app.push_screen(IssueScreen(issue.id))
+
+
+class EventsScreen(TableScreen):
+    """Every stored item, newest first; `enter` shows one in full."""
+
+    noun = "item"
+
+    def body(self) -> ComposeResult:
+        self.table = RecordTable[ItemRecord](
+            lambda rows: event_columns(len({r.project for r in rows})),
+            event_cells,
+            lambda item: str(item.id),
+            id="events",
+        )
+        yield self.table
+
+    def fetch(self, search: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
+        page = self.dashboard.source.items(query_for(search, limit=limit, offset=offset))
+        return page.rows, page.total
+
+    @on(RecordTable.RowSelected, "#events")
+    def _open(self, event: RecordTable.RowSelected) -> None:
+        item = self.table.selected
+        if item is not None:
+            self.app.push_screen(EventScreen(item.id))
+
+
+#: Log items (each a container of records) read for the Logs screen.
+LOG_ITEMS = 50
+
+
+class LogsScreen(ListScreen):
+    """The newest log records, newest first, as `show` lists a container's."""
+
+    AUTO_FOCUS = "#logs-pane"
+    noun = "log record"
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="logs-pane"):
+            yield Static(Text("loading…", "dim"), id="logs")
+
+    def focus_list(self) -> None:
+        self.query_one("#logs-pane", VerticalScroll).focus()
+
+    def scroll_list(self, step: int) -> None:
+        self.query_one("#logs-pane", VerticalScroll).scroll_relative(y=step, animate=False)
+
+    def load(self) -> None:
+        self._load(self.search)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self, search: str) -> None:
+        query = query_for(search, limit=LOG_ITEMS)
+        try:
+            page = self.dashboard.source.logs(query)
+        except Exception as exc:
+            self.app.call_from_thread(self.title_line, Text(str(exc), "red"))
+            return
+        records = len(page.logs.logs)
+        body: RenderableType = (
+            Group(*log_rows(page.logs, False))
+            if records
+            else Text("no logs" + (" match" if search else ""), "dim")
+        )
+        self.app.call_from_thread(self._show, body, records, page.items)
+
+    def _show(self, body: RenderableType, records: int, items: int) -> None:
+        self.query_one("#logs", Static).update(body)
+        self.title_line(plural(records, "log record"), f"the newest {plural(items, 'log item')}")

@@ -1,0 +1,108 @@
+"""What the dashboard reads: pages of the store through the browse library, a screen at a time.
+
+One read-only connection serves the screens (their loads run on worker threads, one at a time
+under a lock); the live watch polls the newest item id on a connection of its own, so a
+`serve` writing the same store never waits for the dashboard (WAL readers do not block it).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+
+from devsentry.browse.detail import Detail, load_detail
+from devsentry.browse.errors import open_store
+from devsentry.browse.follow import Loader
+from devsentry.browse.lists import IssuePage, ItemPage, issue_page, item_page
+from devsentry.fixtures.export import Exported, export
+from devsentry.model import Log, LogContainer
+from devsentry.store.ids import Ref
+from devsentry.store.query import Query
+from devsentry.store.store import Store
+
+__all__ = ["LogPage", "Source", "Watch"]
+
+
+class LogPage(msgspec.Struct):
+    """The newest log records, in one container (newest first), and how many items held them."""
+
+    logs: LogContainer
+    items: int
+
+
+class Source:
+    """The store as the screens read it. `now` is the clock the views count "ago" from (a
+    fixed one makes a screenshot repeatable)."""
+
+    def __init__(self, path: Path, *, now: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.now = now
+        self._store = open_store(path)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._store.close()
+
+    def issues(self, query: Query) -> IssuePage:
+        with self._lock:
+            return issue_page(self._store, query)
+
+    def items(self, query: Query) -> ItemPage:
+        with self._lock:
+            return item_page(self._store, query)
+
+    def detail(self, ref: Ref) -> Detail:
+        with self._lock:
+            return load_detail(self._store, ref)
+
+    def logs(self, query: Query) -> LogPage:
+        """The log records of the newest `query.limit` log items, newest first."""
+        query = msgspec.structs.replace(query, types=("log",))
+        with self._lock:
+            page = item_page(self._store, query)
+            loader = Loader(self._store)
+            records: list[Log] = []
+            for row in page.rows:
+                model = loader.load(row).model
+                if isinstance(model, LogContainer):
+                    records.extend(reversed(model.logs))
+        return LogPage(LogContainer(items=records), len(page.rows))
+
+    def export(self, envelope_id: int, directory: Path) -> list[Exported]:
+        """The envelope as a `.envelope` fixture file in `directory` (`devsentry export`)."""
+        with self._lock:
+            return export(self._store, [envelope_id], directory)
+
+
+class Watch:
+    """Polls the store's newest item id every `interval` seconds on its own connection and
+    calls `changed(latest)` when it moves (new items, or a cleared store). One indexed
+    `max(id)` lookup a poll: nothing a writer notices."""
+
+    def __init__(self, path: Path, changed: Callable[[int], None], interval: float = 0.5) -> None:
+        self.path = path
+        self.changed = changed
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="devsentry-ui-watch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        with Store(self.path, readonly=True) as store:
+            seen = store.last_item_id()
+            while not self._stop.wait(self.interval):
+                latest = store.last_item_id()
+                if latest != seen:
+                    seen = latest
+                    self.changed(latest)
