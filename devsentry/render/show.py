@@ -153,8 +153,10 @@ def _cut(line: Text, limit: int = VALUE * 10) -> Text:
     return cut
 
 
-def heading(detail: Detail, now: float) -> RenderableType:
-    """The issue (if any) with its counts, then what this item is and where it came from."""
+def heading(detail: Detail, now: float, *, compact: bool = False) -> RenderableType:
+    """The issue (if any) with its counts, then what this item is and where it came from;
+    `compact` (the ui's, where the Events tab lists the others) leaves out the pointer to
+    `devsentry events` and the blank line."""
     record, issue = detail.record, detail.issue
     lines: list[RenderableType] = []
     if issue is not None:
@@ -194,7 +196,7 @@ def heading(detail: Detail, now: float) -> RenderableType:
                     style="",
                 )
             )
-        if issue.count > 1:
+        if issue.count > 1 and not compact:
             which = "the latest" if detail.latest else "one"
             lines.append(
                 Text(
@@ -203,7 +205,8 @@ def heading(detail: Detail, now: float) -> RenderableType:
                     "dim",
                 )
             )
-        lines.append(Text())
+        if not compact:
+            lines.append(Text())
     elif record.title:
         lines.append(safe(record.title, "bold", single_line=True))
     when = record.timestamp or record.received

@@ -56,8 +56,10 @@ class DevsentryApp(App[None]):
         export_dir: Path = Path(),
         watch: float = 0.5,
         started: float | None = None,
+        serving: str | None = None,
     ) -> None:
         super().__init__()
+        self.serving = serving  # what `serve --ui` listens on, for the title line
         self.source = source
         self.now: Callable[[], float] = source.now
         self.export_dir = export_dir
@@ -91,10 +93,10 @@ class DevsentryApp(App[None]):
             self.push_screen(KeysScreen())
 
 
-def run_ui(path: Path, *, export_dir: Path = Path(), now: float | None = None) -> None:
+def run_ui(path: Path, *, export_dir: Path = Path(), serving: str | None = None) -> None:
     """Open the dashboard on the store at `path` until the user quits."""
-    source = Source(path, now=time.time if now is None else lambda: now)
+    source = Source(path, now=time.time)
     try:
-        DevsentryApp(source, export_dir=export_dir).run()
+        DevsentryApp(source, export_dir=export_dir, serving=serving).run()
     finally:
         source.close()

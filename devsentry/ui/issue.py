@@ -85,7 +85,7 @@ class IssueScreen(EventActions):
         now = self.dashboard.now()
         first = self.detail is None or detail.record.id != self.detail.record.id
         self.detail = detail
-        self.query_one("#heading", Static).update(heading(detail, now))
+        self.query_one("#heading", Static).update(heading(detail, now, compact=True))
         self.query_one("#issue-events", RecordTable).show(events, total, now)
         if not first:  # the same latest event: its tabs stay as they are (and scrolled)
             return

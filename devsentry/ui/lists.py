@@ -26,7 +26,7 @@ from devsentry.render.text import safe
 from devsentry.store.query import Query
 from devsentry.store.records import IssueRecord, ItemRecord
 from devsentry.ui.tables import RecordTable
-from devsentry.ui.views import EventScreen
+from devsentry.ui.views import Body, EventScreen
 
 if TYPE_CHECKING:
     from devsentry.ui.app import DevsentryApp
@@ -58,6 +58,7 @@ class ListScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.search = ""
+        self.generation = 0  # of loads: a thread's answer to an older load is dropped
 
     @property
     def dashboard(self) -> DevsentryApp:
@@ -91,6 +92,9 @@ class ListScreen(Screen[None]):
 
     def title_line(self, *parts: str | Text | None) -> None:
         line = Text.assemble(("devsentry", "bold"), " ")
+        if self.dashboard.serving:
+            line.append(" · ", "dim")
+            line.append(self.dashboard.serving, "cyan")
         for part in parts:
             if part:
                 line.append(" · ", "dim")
@@ -108,6 +112,10 @@ class ListScreen(Screen[None]):
     @on(Input.Changed, "#search")
     def _typed(self, event: Input.Changed) -> None:
         self.search = event.value
+        self.reload()
+
+    def reload(self) -> None:
+        """A new filter: the list from its top."""
         self.load()
 
     @on(Input.Submitted, "#search")
@@ -152,23 +160,32 @@ class TableScreen(ListScreen):
         else:
             self.table.action_cursor_up()
 
-    def load(self, *, more: bool = False) -> None:
-        self._load(self.search, len(self.table.records) if more else 0, len(self.table.records))
+    def load(self, *, more: bool = False, top: bool = False) -> None:
+        """Reload the rows shown (live), the next page (`more`), or a new list from its
+        first row (`top`: the sort or filter changed)."""
+        self.generation += 1
+        offset = len(self.table.records) if more else 0
+        shown = PAGE if top else len(self.table.records)
+        self._load(self.generation, self.search, offset, shown, top)
 
     @work(thread=True, exclusive=True, group="load")
-    def _load(self, search: str, offset: int, shown: int) -> None:
+    def _load(self, generation: int, search: str, offset: int, shown: int, top: bool) -> None:
         try:
             rows, total = self.fetch(search, offset, max(PAGE, shown) if not offset else PAGE)
         except Exception as exc:  # a bad filter value, a store gone: said in the title
             self.app.call_from_thread(self.title_line, Text(str(exc), "red"))
             return
-        self.app.call_from_thread(self._show, rows, total, offset)
+        self.app.call_from_thread(self._show, generation, rows, total, offset, top)
 
-    def _show(self, rows: Sequence[Any], total: int, offset: int) -> None:
+    def _show(
+        self, generation: int, rows: Sequence[Any], total: int, offset: int, top: bool
+    ) -> None:
+        if generation != self.generation:  # a newer load is under way (typing goes on)
+            return
         if offset:
             self.table.extend(rows, total)
         else:
-            self.table.show(rows, total, self.dashboard.now())
+            self.table.show(rows, total, self.dashboard.now(), top=top)
         self.describe(total)
 
     def fetch(self, search: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
@@ -176,6 +193,9 @@ class TableScreen(ListScreen):
 
     def describe(self, total: int) -> None:
         self.title_line(plural(total, self.noun))
+
+    def reload(self) -> None:
+        self.load(top=True)
 
     @on(RecordTable.More)
     def _more(self) -> None:
@@ -219,7 +239,7 @@ class IssuesScreen(TableScreen):
     def action_sort(self) -> None:
         names = list(SORTS)
         self.sort = names[(names.index(self.sort) + 1) % len(names)]
-        self.load()
+        self.reload()
 
     @on(RecordTable.RowSelected, "#issues")
     def _open(self, event: RecordTable.RowSelected) -> None:
@@ -267,7 +287,7 @@ class LogsScreen(ListScreen):
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="logs-pane"):
-            yield Static(Text("loading…", "dim"), id="logs")
+            yield Body(Text("loading…", "dim"), id="logs")
 
     def focus_list(self) -> None:
         self.query_one("#logs-pane", VerticalScroll).focus()
@@ -276,10 +296,11 @@ class LogsScreen(ListScreen):
         self.query_one("#logs-pane", VerticalScroll).scroll_relative(y=step, animate=False)
 
     def load(self) -> None:
-        self._load(self.search)
+        self.generation += 1
+        self._load(self.generation, self.search)
 
     @work(thread=True, exclusive=True, group="load")
-    def _load(self, search: str) -> None:
+    def _load(self, generation: int, search: str) -> None:
         query = query_for(search, limit=LOG_ITEMS)
         try:
             page = self.dashboard.source.logs(query)
@@ -292,8 +313,10 @@ class LogsScreen(ListScreen):
             if records
             else Text("no logs" + (" match" if search else ""), "dim")
         )
-        self.app.call_from_thread(self._show, body, records, page.items)
+        self.app.call_from_thread(self._show, generation, body, records, page.items)
 
-    def _show(self, body: RenderableType, records: int, items: int) -> None:
-        self.query_one("#logs", Static).update(body)
+    def _show(self, generation: int, body: RenderableType, records: int, items: int) -> None:
+        if generation != self.generation:
+            return
+        self.query_one("#logs", Body).update(body)
         self.title_line(plural(records, "log record"), f"the newest {plural(items, 'log item')}")

@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -24,6 +25,11 @@ R = TypeVar("R")
 
 class RecordTable(DataTable[Text], Generic[R]):
     """Records as rows, one page at a time; reaching the last row asks for the next page."""
+
+    BINDINGS = [
+        Binding("home,g", "scroll_top", "First", show=False),
+        Binding("end,G", "scroll_bottom", "Last", show=False),
+    ]
 
     class More(Message):
         """The cursor reached the last loaded row and more match."""
@@ -47,11 +53,14 @@ class RecordTable(DataTable[Text], Generic[R]):
         self._now = 0.0
         self._width = 0
 
-    def show(self, records: Sequence[R], total: int, now: float) -> None:
-        """Replace the rows, keeping the cursor on the same record when it is still there."""
-        selected = self.selected
+    def show(self, records: Sequence[R], total: int, now: float, *, top: bool = False) -> None:
+        """Replace the rows, keeping the cursor on the same record when it is still there
+        (a live update), or on the first row (`top`: a new sort or filter)."""
+        selected = None if top else self.selected
         self.records, self.total, self._now = list(records), total, now
         self._rebuild(self._key(selected) if selected is not None else None)
+        if top and self.records:
+            self.move_cursor(row=0, animate=False)
 
     def extend(self, records: Sequence[R], total: int) -> None:
         """Append the next page (the cursor stays where it is)."""

@@ -11,7 +11,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
@@ -68,8 +68,11 @@ class EventActions(Screen[None]):
             return
         command = editor_command(frame)
         try:
-            with self.app.suspend():
-                subprocess.run(command, check=False)
+            try:
+                with self.app.suspend():
+                    subprocess.run(command, check=False)
+            except SuspendNotSupported:  # headless (tests) or Textual Web: no terminal to lend
+                subprocess.run(command, check=False, stdin=subprocess.DEVNULL)
         except OSError as exc:
             self.notify(f"cannot run {command[0]}: {exc.strerror or exc}", severity="error")
 
