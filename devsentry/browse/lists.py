@@ -26,7 +26,8 @@ class IssuePage(msgspec.Struct):
 
 class ItemPage(msgspec.Struct):
     rows: list[ItemRecord]
-    total: int
+    total: int  # with `count_cap`, at most the cap
+    capped: bool = False  # more matched than `total` says
 
 
 def issue_page(store: Store, query: Query) -> IssuePage:
@@ -37,11 +38,15 @@ def issue_page(store: Store, query: Query) -> IssuePage:
     return IssuePage(rows, total, store.issue_releases([r.id for r in rows]))
 
 
-def item_page(store: Store, query: Query) -> ItemPage:
-    """Items newest first; counting all matches only when the page is full."""
+def item_page(store: Store, query: Query, *, count_cap: int | None = None) -> ItemPage:
+    """Items newest first; counting all matches (up to `count_cap`) only when the page is
+    full."""
     rows = store.items(query)
     full = query.limit is not None and len(rows) >= query.limit
-    return ItemPage(rows, store.count_items(query) if full else query.offset + len(rows))
+    if not full:
+        return ItemPage(rows, query.offset + len(rows))
+    total = store.count_items(query, cap=count_cap)
+    return ItemPage(rows, total, capped=count_cap is not None and total >= count_cap)
 
 
 def store_stats(store: Store) -> dict[str, Any]:

@@ -266,10 +266,14 @@ class Store:
         (value,) = self.db.execute(f"SELECT count(*) FROM issues{clause}", args).fetchone()
         return int(value)
 
-    def count_items(self, q: Query | None = None) -> int:
-        """How many items match `q` (its limit ignored)."""
+    def count_items(self, q: Query | None = None, *, cap: int | None = None) -> int:
+        """How many items match `q` (its limit ignored); at most `cap` (counting stops there:
+        a million rows take a fifth of a second to count)."""
         clause, args = where(q or Query(), "items")
-        (value,) = self.db.execute(f"SELECT count(*) FROM items{clause}", args).fetchone()
+        sql = f"SELECT count(*) FROM items{clause}"
+        if cap is not None:
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM items{clause} LIMIT {int(cap)})"
+        (value,) = self.db.execute(sql, args).fetchone()
         return int(value)
 
     def issue_count_at(self, issue_id: int, item_id: int) -> int:

@@ -6,9 +6,11 @@ and reloads the rows it shows when the store changes.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import msgspec
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on, work
@@ -16,12 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from devsentry.browse.query import parse_search
 from devsentry.render.layout import plural
 from devsentry.render.lists import event_cells, event_columns, issue_cells, issue_columns
-from devsentry.render.show import log_rows
 from devsentry.render.text import safe
 from devsentry.store.query import Query
 from devsentry.store.records import IssueRecord, ItemRecord
@@ -36,6 +38,8 @@ __all__ = ["EventsScreen", "IssuesScreen", "LogsScreen", "query_for"]
 #: Rows loaded at a time: a tall terminal's screenful, and the next page when scrolled to.
 PAGE = 100
 SORTS = {"last_seen": "last seen", "count": "events", "users": "users"}
+#: Seconds of no typing before the filter is applied.
+TYPING = 0.15
 
 
 def query_for(text: str, **fields: Any) -> Query:
@@ -43,6 +47,14 @@ def query_for(text: str, **fields: Any) -> Query:
     parsed = parse_search(text)
     parsed.pop("is", None)  # statuses: not known to this store
     return Query(**parsed, **fields)
+
+
+class Page(msgspec.Struct):
+    """What a list's load found: its rows, how many match, whether counting stopped short."""
+
+    rows: Sequence[Any]
+    total: int
+    capped: bool = False
 
 
 class ListScreen(Screen[None]):
@@ -59,6 +71,8 @@ class ListScreen(Screen[None]):
         super().__init__()
         self.search = ""
         self.generation = 0  # of loads: a thread's answer to an older load is dropped
+        self.querying = False  # a load's query is running
+        self._typing: Timer | None = None
 
     @property
     def dashboard(self) -> DevsentryApp:
@@ -111,8 +125,12 @@ class ListScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def _typed(self, event: Input.Changed) -> None:
+        """Filter as you type: the list follows a pause in typing (`TYPING` seconds), and a
+        query still running for an older filter is stopped."""
         self.search = event.value
-        self.reload()
+        if self._typing is not None:
+            self._typing.stop()
+        self._typing = self.set_timer(TYPING, self.reload)
 
     def reload(self) -> None:
         """A new filter: the list from its top."""
@@ -164,35 +182,43 @@ class TableScreen(ListScreen):
         """Reload the rows shown (live), the next page (`more`), or a new list from its
         first row (`top`: the sort or filter changed)."""
         self.generation += 1
+        if self.querying:
+            self.dashboard.source.interrupt()
         offset = len(self.table.records) if more else 0
         shown = PAGE if top else len(self.table.records)
         self._load(self.generation, self.search, offset, shown, top)
 
     @work(thread=True, exclusive=True, group="load")
     def _load(self, generation: int, search: str, offset: int, shown: int, top: bool) -> None:
+        self.querying = True
         try:
-            rows, total = self.fetch(search, offset, max(PAGE, shown) if not offset else PAGE)
+            page = self.fetch(search, offset, max(PAGE, shown) if not offset else PAGE)
+        except sqlite3.OperationalError as exc:
+            if generation == self.generation:  # not a query stopped for a newer one
+                self.app.call_from_thread(self.title_line, Text(str(exc), "red"))
+            return
         except Exception as exc:  # a bad filter value, a store gone: said in the title
             self.app.call_from_thread(self.title_line, Text(str(exc), "red"))
             return
-        self.app.call_from_thread(self._show, generation, rows, total, offset, top)
+        finally:
+            self.querying = False
+        self.app.call_from_thread(self._show, generation, page, offset, top)
 
-    def _show(
-        self, generation: int, rows: Sequence[Any], total: int, offset: int, top: bool
-    ) -> None:
+    def _show(self, generation: int, page: Page, offset: int, top: bool) -> None:
         if generation != self.generation:  # a newer load is under way (typing goes on)
             return
         if offset:
-            self.table.extend(rows, total)
+            self.table.extend(page.rows, page.total)
         else:
-            self.table.show(rows, total, self.dashboard.now(), top=top)
-        self.describe(total)
+            self.table.show(page.rows, page.total, self.dashboard.now(), top=top)
+        self.describe(page)
 
-    def fetch(self, search: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
+    def fetch(self, search: str, offset: int, limit: int) -> Page:
         raise NotImplementedError
 
-    def describe(self, total: int) -> None:
-        self.title_line(plural(total, self.noun))
+    def describe(self, page: Page) -> None:
+        count = plural(page.total, self.noun)
+        self.title_line(count.replace(" ", "+ ", 1) if page.capped else count)
 
     def reload(self) -> None:
         self.load(top=True)
@@ -228,13 +254,13 @@ class IssuesScreen(TableScreen):
             cells[0] = Text.assemble(("● ", "green"), cells[0])
         return cells
 
-    def fetch(self, search: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
+    def fetch(self, search: str, offset: int, limit: int) -> Page:
         query = query_for(search, sort=self.sort, limit=limit, offset=offset)
         page = self.dashboard.source.issues(query)
-        return page.rows, page.total
+        return Page(page.rows, page.total)
 
-    def describe(self, total: int) -> None:
-        self.title_line(plural(total, "issue"), f"by {SORTS[self.sort]}")
+    def describe(self, page: Page) -> None:
+        self.title_line(plural(page.total, "issue"), f"by {SORTS[self.sort]}")
 
     def action_sort(self) -> None:
         names = list(SORTS)
@@ -264,9 +290,9 @@ class EventsScreen(TableScreen):
         )
         yield self.table
 
-    def fetch(self, search: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
+    def fetch(self, search: str, offset: int, limit: int) -> Page:
         page = self.dashboard.source.items(query_for(search, limit=limit, offset=offset))
-        return page.rows, page.total
+        return Page(page.rows, page.total, page.capped)
 
     @on(RecordTable.RowSelected, "#events")
     def _open(self, event: RecordTable.RowSelected) -> None:
@@ -301,6 +327,8 @@ class LogsScreen(ListScreen):
 
     @work(thread=True, exclusive=True, group="load")
     def _load(self, generation: int, search: str) -> None:
+        from devsentry.render.show import log_rows
+
         query = query_for(search, limit=LOG_ITEMS)
         try:
             page = self.dashboard.source.logs(query)

@@ -11,20 +11,25 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
-from devsentry.browse.detail import Detail, load_detail
 from devsentry.browse.errors import open_store
-from devsentry.browse.follow import Loader
 from devsentry.browse.lists import IssuePage, ItemPage, issue_page, item_page
-from devsentry.fixtures.export import Exported, export
 from devsentry.model import Log, LogContainer
-from devsentry.store.ids import Ref
 from devsentry.store.query import Query
 from devsentry.store.store import Store
 
-__all__ = ["LogPage", "Source", "Watch"]
+if TYPE_CHECKING:  # what only an opened issue or event needs: loaded when one is
+    from devsentry.browse.detail import Detail
+    from devsentry.fixtures.export import Exported
+    from devsentry.store.ids import Ref
+
+__all__ = ["COUNT_CAP", "LogPage", "Source", "Watch"]
+
+#: Items counted for a list's title before it says "10,000+".
+COUNT_CAP = 10_000
 
 
 class LogPage(msgspec.Struct):
@@ -53,15 +58,25 @@ class Source:
             return issue_page(self._store, query)
 
     def items(self, query: Query) -> ItemPage:
+        """A page of items; the count stops at `COUNT_CAP` ("10,000+ items")."""
         with self._lock:
-            return item_page(self._store, query)
+            return item_page(self._store, query, count_cap=COUNT_CAP)
+
+    def interrupt(self) -> None:
+        """Stop the query running now (a load the user has typed past): it raises
+        `sqlite3.OperationalError` in its thread. Safe from any thread."""
+        self._store.db.interrupt()
 
     def detail(self, ref: Ref) -> Detail:
+        from devsentry.browse.detail import load_detail
+
         with self._lock:
             return load_detail(self._store, ref)
 
     def logs(self, query: Query) -> LogPage:
         """The log records of the newest `query.limit` log items, newest first."""
+        from devsentry.browse.follow import Loader
+
         query = msgspec.structs.replace(query, types=("log",))
         with self._lock:
             page = item_page(self._store, query)
@@ -75,6 +90,8 @@ class Source:
 
     def export(self, envelope_id: int, directory: Path) -> list[Exported]:
         """The envelope as a `.envelope` fixture file in `directory` (`devsentry export`)."""
+        from devsentry.fixtures.export import export
+
         with self._lock:
             return export(self._store, [envelope_id], directory)
 

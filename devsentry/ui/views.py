@@ -18,14 +18,13 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from devsentry.browse.detail import Detail
 from devsentry.model import Event
-from devsentry.render.show import render_detail
 from devsentry.render.text import clean
 from devsentry.store.ids import Ref
 from devsentry.ui.editor import LocalFrame, editor_command, local_frames
 
 if TYPE_CHECKING:
+    from devsentry.browse.detail import Detail
     from devsentry.ui.app import DevsentryApp
 
 __all__ = ["EventActions", "EventScreen", "FramesScreen", "KeysScreen"]
@@ -112,6 +111,8 @@ class EventScreen(EventActions):
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
+        from devsentry.render.show import render_detail
+
         app = self.dashboard
         ref = Ref("item", f"#{self.item_id}", self.item_id)
         try:
