@@ -1,10 +1,14 @@
-"""Render the README's pictures of `devsentry issues`, `show`, `events` and `tail` as SVG.
+"""Render the README's pictures of `devsentry issues`, `show`, `events`, `tail` and `ui` as SVG.
 
 Every recorded fixture is POSTed to a real `LocalServer` with a temporary store, then the same
 library calls and renderers the commands use draw into a recording 100-column console, which
 is exported to `docs/images/*.svg`. Re-run after changing a view:
 
-    .venv/bin/python scripts/render_readme_images.py
+    .venv/bin/python scripts/render_readme_images.py        # all of them
+    .venv/bin/python scripts/render_readme_images.py --ui   # only the dashboard's
+
+The dashboard's are Textual's own screenshots of `devsentry ui` (headless, 100x30), driven by
+the same keys a user presses.
 """
 
 from __future__ import annotations
@@ -23,13 +27,15 @@ from rich.console import Console
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devsentry.inspect import Loader, issue_page, item_page, load_detail, parse_ref  # noqa: E402
-
+from devsentry.browse.detail import load_detail  # noqa: E402
+from devsentry.browse.follow import Loader  # noqa: E402
+from devsentry.browse.lists import issue_page, item_page  # noqa: E402
 from devsentry.protocol import parse  # noqa: E402
 from devsentry.render.lists import render_events, render_issues, render_stored  # noqa: E402
 from devsentry.render.show import render_detail  # noqa: E402
 from devsentry.store import Query, Store  # noqa: E402
-from devsentry.testing import LocalServer  # noqa: E402
+from devsentry.store.ids import parse_ref  # noqa: E402
+from devsentry.testing import LocalServer, wait_until_async  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
 IMAGES = ROOT / "docs" / "images"
@@ -71,6 +77,40 @@ def event_id(fixture: str) -> str:
     return value
 
 
+#: The dashboard's pictures: file name, title, the keys pressed from the Issues screen.
+UI_PICTURES = [
+    ("ui-issues", "devsentry ui", ["s"]),
+    ("ui-issue", "devsentry ui: an issue", ["s", "enter"]),
+    ("ui-breadcrumbs", "devsentry ui: an issue's breadcrumbs", ["s", "enter", "tab"]),
+]
+
+
+def ui_pictures(path: Path) -> list[Path]:
+    """Screenshots of `devsentry ui` on the store, after each picture's keys."""
+    import asyncio
+
+    from devsentry.ui.app import DevsentryApp
+    from devsentry.ui.source import Source
+
+    async def shoot(name: str, title: str, keys: list[str]) -> Path:
+        app = DevsentryApp(Source(path), watch=0)
+        async with app.run_test(size=(100, 30)) as pilot:
+            for key in ["", *keys]:
+                if key:
+                    await pilot.press(key)
+                await pilot.pause()
+                await wait_until_async(
+                    lambda: all(w.is_finished for w in app.workers), "the screen's loads"
+                )
+                await pilot.pause()
+            svg = app.export_screenshot(title=title)
+        out = IMAGES / f"{name}.svg"
+        out.write_text(svg, encoding="utf-8")
+        return out
+
+    return [asyncio.run(shoot(*picture)) for picture in UI_PICTURES]
+
+
 def main() -> None:
     os.environ["TZ"] = "UTC"  # the live views print wall-clock times: make them the same anywhere
     time.tzset()
@@ -78,6 +118,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "store.db"
         ingest(path)
+        if "--ui" in sys.argv[1:]:
+            for written in ui_pictures(path):
+                print(written.relative_to(ROOT))
+            return
         with Store(path, readonly=True) as store:
             issues = issue_page(store, Query(limit=50))
             recent = item_page(store, Query(limit=15))
@@ -116,6 +160,7 @@ def main() -> None:
                     lambda c: c.print(*(render_stored(loaded) for loaded in stream)),
                 ),
             ]
+        written += ui_pictures(path)
     for path in written:
         print(path.relative_to(ROOT))
 
