@@ -43,6 +43,7 @@ class DevsentryApp(App[None]):
     MODES = {"issues": IssuesScreen, "events": EventsScreen, "logs": LogsScreen}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),  # as serve stops
         Binding("question_mark", "keys", "Keys"),
         Binding("1", "switch_mode('issues')", "Issues", show=False),
         Binding("2", "switch_mode('events')", "Events", show=False),
