@@ -480,3 +480,41 @@ def test_snapshot(screen: str, fixture_store: Path, snap_compare: Any) -> None:
             await _settle(pilot)
 
     assert snap_compare(snapshot_app(fixture_store), terminal_size=(80, 24), run_before=before)
+
+
+def test_payload_text_is_shown_literally(tmp_path: Path) -> None:
+    """Markup and terminal escapes an SDK sends are shown as text, in the list and the issue."""
+    path = tmp_path / "hostile.db"
+    hostile = "[bold red]pwned[/] \x1b[2J\u202egnp.exe"
+    script = (
+        "import sys, sentry_sdk\n"
+        "sentry_sdk.init(dsn=sys.argv[1])\n"
+        "sentry_sdk.capture_message(sys.argv[2])\n"
+        "sentry_sdk.flush(timeout=10)\n"
+    )
+    with LocalServer(path, console=False) as server:
+        proc = subprocess.run(
+            [sys.executable, "-c", script, server.dsn, hostile],
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        wait_until(lambda: _issues(path) == 1, "the issue")
+
+    async def body() -> None:
+        app = app_on(path, watch=0)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await loaded(app)
+            shown = text_of(app)
+            assert "[bold red]pwned[/] \\x1b[2J\\u202egnp.exe" in shown, shown
+            await pilot.press("enter")
+            await wait_until_async(
+                lambda: isinstance(app.screen, IssueScreen) and app.screen.detail is not None,
+                "the issue",
+            )
+            assert "[bold red]pwned[/] \\x1b[2J" in text_of(app)
+
+    run(body)

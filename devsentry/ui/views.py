@@ -14,6 +14,7 @@ from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
@@ -55,7 +56,7 @@ class EventActions(Screen[None]):
         model = self.detail.model if self.detail is not None else None
         frames = local_frames(model) if isinstance(model, Event) else []
         if not frames:
-            self.notify("no frame of this event is a file here", severity="warning")
+            self.say("no frame of this event is a file here", severity="warning")
             return
         if len(frames) == 1:
             self._edit(frames[0])
@@ -73,7 +74,7 @@ class EventActions(Screen[None]):
             except SuspendNotSupported:  # headless (tests) or Textual Web: no terminal to lend
                 subprocess.run(command, check=False, stdin=subprocess.DEVNULL)
         except OSError as exc:
-            self.notify(f"cannot run {command[0]}: {exc.strerror or exc}", severity="error")
+            self.say(f"cannot run {command[0]}: {exc.strerror or exc}", severity="error")
 
     def action_export(self) -> None:
         if self.detail is None:
@@ -85,13 +86,15 @@ class EventActions(Screen[None]):
         try:
             written = self.dashboard.source.export(envelope_id, directory)
         except OSError as exc:
-            self.app.call_from_thread(
-                self.notify, f"cannot export to {directory}: {exc}", severity="error"
-            )
+            self.app.call_from_thread(self.say, f"cannot export to {directory}: {exc}", "error")
             return
         for file in written:
             verb = "already exported" if file.existing else "exported"
-            self.app.call_from_thread(self.notify, f"{verb} {clean(file.path)}")
+            self.app.call_from_thread(self.say, f"{verb} {file.path}")
+
+    def say(self, message: str, severity: SeverityLevel = "information") -> None:
+        """A notification; its text (paths, error messages) shown as is, never as markup."""
+        self.notify(clean(message, limit=300), severity=severity, markup=False)
 
 
 class EventScreen(EventActions):
