@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -157,7 +157,9 @@ class KeysScreen(ModalScreen[None]):
         table.add_column()
         for key, what in KEYS:
             table.add_row(key, what)
-        yield Body(Group(Text("Keys", "bold"), Text(), table), id="keys")
+        keys = Body(table, id="keys")
+        keys.border_title = "keys (esc closes)"
+        yield keys
 
 
 class FramesScreen(ModalScreen[LocalFrame | None]):
@@ -181,7 +183,9 @@ class FramesScreen(ModalScreen[LocalFrame | None]):
             if frame.crashed:
                 label.append("  (crash)", "red")
             options.append(Option(label, id=str(n)))
-        yield OptionList(*options, id="frames")
+        picker = OptionList(*options, id="frames")
+        picker.border_title = "open which frame in the editor? (esc: none)"
+        yield picker
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.frames[event.option_index])
