@@ -23,11 +23,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devsentry.service import Background
 from devsentry.store.schema import StoreError
 from devsentry.transports.address import http_url
+
+if TYPE_CHECKING:
+    from devsentry.sinks.alerts import AlertPolicy
 
 __all__ = [
     "RunError",
@@ -175,7 +178,14 @@ def _handling(
 # -- where the traffic goes ------------------------------------------------------------------
 
 
-def serve_target(port: int, store: Path, console: Any, *, spotlight: bool = False) -> Target:
+def serve_target(
+    port: int,
+    store: Path,
+    console: Any,
+    *,
+    spotlight: bool = False,
+    alerts: AlertPolicy | None = None,
+) -> Target:
     """`SENTRY_DSN` (or `SENTRY_SPOTLIGHT`) for a `devsentry serve` on `port`: the running
     one, or one started here (`port` 0: always started here, on a free port).
 
@@ -191,7 +201,9 @@ def serve_target(port: int, store: Path, console: Any, *, spotlight: bool = Fals
         where = f"the devsentry already serving on {base} (its console shows what arrives)"
     else:
         started = Background(
-            lambda: serving(store, host="127.0.0.1", port=port, sinks=make_sinks(console)),
+            lambda: serving(
+                store, host="127.0.0.1", port=port, sinks=make_sinks(console), alerts=alerts
+            ),
             "devsentry-serve",
         )
         try:
@@ -217,6 +229,8 @@ def intercept_target(
     store: Path,
     console: Any,
     on_warning: Callable[[str], None] | None = None,
+    *,
+    alerts: AlertPolicy | None = None,
 ) -> Target:
     """Proxy and CA variables for a `devsentry intercept` on `host:port`: the running one
     (it names its CA), or one started here (`port` 0: always started here)."""
@@ -237,6 +251,7 @@ def intercept_target(
             confdir=confdir,
             sinks=make_sinks(console),
             on_warning=on_warning,
+            alerts=alerts,
         ),
         "devsentry-intercept",
     )

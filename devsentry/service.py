@@ -38,10 +38,12 @@ from devsentry.transports.address import DEFAULT_PORT, DEFAULT_PROXY_PORT
 from devsentry.transports.server import Server
 
 if TYPE_CHECKING:
+    from devsentry.sinks.alerts import AlertPolicy
     from devsentry.transports.intercept import Proxy
 
 __all__ = [
     "Background",
+    "alert_sink",
     "ingesting",
     "intercepting",
     "make_sinks",
@@ -83,6 +85,24 @@ def store_notices(sinks: Sequence[Sink]) -> StoreNotify | None:
     return notify
 
 
+def alert_sink(policy: AlertPolicy, store: Path, sinks: Sequence[Sink]) -> Sink:
+    """The alerts sink; what it has to say goes to the live consoles, its terminal
+    notifications to the first console's terminal (only when it is one)."""
+    from devsentry.sinks.alerts import AlertSink
+    from devsentry.sinks.console import ConsoleSink
+
+    consoles = [s for s in sinks if isinstance(s, ConsoleSink)]
+    terminal = next((c.control for c in consoles if c.console.is_terminal), None)
+
+    def say(line: str) -> None:
+        from rich.text import Text
+
+        for console in consoles:
+            console.notice(Text(line, "yellow"))
+
+    return AlertSink(policy, store, say=say if consoles else None, terminal=terminal)
+
+
 @asynccontextmanager
 async def ingesting(
     store: Path,
@@ -91,8 +111,11 @@ async def ingesting(
     keep: int = DEFAULT_KEEP,
     max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
+    alerts: AlertPolicy | None = None,
 ) -> AsyncIterator[Pipeline]:
     """The store's writer, the pipeline and everything after it, for the `async with` block."""
+    if alerts is not None and alerts.targets:
+        sinks = [*sinks, alert_sink(alerts, store, sinks)]
     writer = StoreWriter(store, keep=keep, notify=store_notices(sinks))
     indexer = Indexer(writer, sinks)
     listeners: list[Listener] = [indexer.committed]
@@ -145,11 +168,12 @@ async def serving(
     max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
     origins: OriginPolicy | None = None,
+    alerts: AlertPolicy | None = None,
 ) -> AsyncIterator[Server]:
     """An ingest server on `store` for the duration of the `async with` block; web pages may
     send to it from loopback origins and those `origins` allows."""
     async with ingesting(
-        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward
+        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward, alerts=alerts
     ) as pipeline:
         server = Server(pipeline, host=host, port=port, origins=origins or OriginPolicy())
         try:
@@ -174,13 +198,16 @@ async def intercepting(
     on_warning: Callable[[str], None] | None = None,
     addons: Sequence[object] = (),
     mitmproxy_options: Mapping[str, Any] | None = None,
+    alerts: AlertPolicy | None = None,
 ) -> AsyncIterator[Proxy]:
     """mitmproxy with the devsentry addon in front of the pipeline, for the `async with`
     block (`transports.intercept.proxying` says what the proxy options mean)."""
     from devsentry.transports.intercept import proxying
 
     async with (
-        ingesting(store, sinks=sinks, keep=keep, max_size=max_size, forward=forward) as pipeline,
+        ingesting(
+            store, sinks=sinks, keep=keep, max_size=max_size, forward=forward, alerts=alerts
+        ) as pipeline,
         proxying(
             pipeline,
             store,

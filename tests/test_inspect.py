@@ -279,6 +279,7 @@ def test_issues_table_and_footer(store_path: Path) -> None:
         "ID",
         "LEVEL",
         "ISSUE",
+        "STATUS",
         "EVENTS",
         "USERS",
         "FIRST",

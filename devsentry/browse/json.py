@@ -15,6 +15,7 @@ from devsentry.protocol.times import rfc3339
 from devsentry.store.ids import short_id
 from devsentry.store.outbox import Delivery
 from devsentry.store.records import IssueRecord, ItemRecord, TagFacet
+from devsentry.store.workflow import effective
 
 __all__ = ["facets_json", "forward_json", "issue_json", "item_json", "show_json"]
 
@@ -62,6 +63,7 @@ def item_json(r: ItemRecord, forward: Delivery | None = None) -> dict[str, Any]:
 
 def issue_json(r: IssueRecord, releases: list[str] | None = None) -> dict[str, Any]:
     """One issue as `issues --json` prints it; `releases` it occurred in, oldest first."""
+    status, substatus = effective(r)
     return {
         "id": r.short_id,
         "title": r.title,
@@ -77,6 +79,24 @@ def issue_json(r: IssueRecord, releases: list[str] | None = None) -> dict[str, A
         "first_release": r.first_release,
         "releases": releases or [],
         "project": r.project,
+        "status": status,
+        "substatus": substatus,
+        **workflow_json(r),
+    }
+
+
+def workflow_json(r: IssueRecord) -> dict[str, Any]:
+    """When an issue was resolved (and in which release), ignored until when, regressed."""
+    left = None
+    if r.ignore_count is not None:
+        left = max(r.ignore_count - (r.count - (r.ignore_count_base or 0)), 0)
+    return {
+        "resolved_at": rfc3339(r.resolved_at),
+        "resolved_in_release": r.resolved_in_release,
+        "ignored_at": rfc3339(r.ignored_at) if r.status == "ignored" else None,
+        "ignore_until": rfc3339(r.ignore_until) if r.status == "ignored" else None,
+        "ignore_events_left": left if r.status == "ignored" else None,
+        "regressed_at": rfc3339(r.regressed_at),
     }
 
 

@@ -22,6 +22,7 @@ class IssuePage(msgspec.Struct):
     rows: list[IssueRecord]
     total: int  # all issues matching the filters, not only those shown
     releases: dict[int, list[str]] = msgspec.field(default_factory=dict)  # per issue id
+    hidden: dict[str, int] = msgspec.field(default_factory=dict)  # other statuses, not listed
 
 
 class ItemPage(msgspec.Struct):
@@ -35,7 +36,10 @@ def issue_page(store: Store, query: Query) -> IssuePage:
     rows = store.issues(query)
     full = query.limit is not None and len(rows) >= query.limit
     total = store.count_issues(query) if full else query.offset + len(rows)
-    return IssuePage(rows, total, store.issue_releases([r.id for r in rows]))
+    hidden: dict[str, int] = {}
+    if query.status is not None:  # what the other statuses hold, for "2 resolved hidden"
+        hidden = {s: n for s, n in store.count_by_status(query).items() if s != query.status}
+    return IssuePage(rows, total, store.issue_releases([r.id for r in rows]), hidden)
 
 
 def item_page(store: Store, query: Query, *, count_cap: int | None = None) -> ItemPage:

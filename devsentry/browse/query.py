@@ -9,10 +9,20 @@ import shlex
 import time
 from typing import Any
 
-__all__ = ["parse_search", "parse_since"]
+__all__ = ["parse_duration", "parse_search", "parse_since"]
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> float:
+    """`90s`, `10m`, `1h30m`, `2d`, `1w` as seconds (`ignore --for`)."""
+    value = text.strip().lower()
+    if value and "".join(m.group() for m in _DURATION.finditer(value)) == value:
+        seconds = sum(float(n) * _UNITS[unit] for n, unit in _DURATION.findall(value))
+        if seconds > 0:
+            return seconds
+    raise ValueError(f"{text!r} is not a duration (30s, 10m, 2h, 1d, 1w, 1h30m)")
 
 
 def parse_since(text: str, now: float | None = None) -> float:

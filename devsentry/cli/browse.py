@@ -23,6 +23,7 @@ from devsentry.cli.options import (
     reading,
     resolve_store,
     since_option,
+    status_option,
     store_option,
     type_options,
 )
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 @cli.command()
 @filter_options
 @click.option("--new-in", metavar="RELEASE", help="Only issues first seen in this release.")
+@status_option
 @limit_option
 @store_option
 @json_option
@@ -45,8 +47,10 @@ def issues(query: Query, store_path: Path | None, as_json: bool) -> None:
     """List issues (events grouped as Sentry groups them), most recently seen first.
 
     Each row: the issue id (DS-<n>, for `devsentry show`), level, title with the culprit under
-    it, events, distinct users, first and last seen, and the project when several are shown.
-    `--new-in shop@2.1.0` lists the issues that release brought.
+    it, status (new, ongoing, regressed), events, distinct users, first and last seen, and the
+    project when several are shown. Only unresolved issues unless --status; the footer says
+    how many resolved and ignored ones are hidden. `--new-in shop@2.1.0` lists the issues
+    that release brought.
     """
     from devsentry.browse.json import issue_json
     from devsentry.browse.lists import issue_page
@@ -57,7 +61,7 @@ def issues(query: Query, store_path: Path | None, as_json: bool) -> None:
     if as_json:
         print_json([issue_json(i, page.releases.get(i.id)) for i in page.rows])
     else:
-        make_console().print(render_issues(page.rows, page.total))
+        make_console().print(render_issues(page.rows, page.total, hidden=page.hidden))
 
 
 @cli.command(help="Show one issue, event or item in full.\n\nID: " + ID_HELP)

@@ -19,6 +19,7 @@ from devsentry.protocol.levels import LEVELS
 if TYPE_CHECKING:
     from devsentry.ingest.forward import ForwardPolicy
     from devsentry.ingest.origins import OriginPolicy
+    from devsentry.sinks.alerts import AlertPolicy
     from devsentry.store.store import Store
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -165,6 +166,38 @@ class SinceParam(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class DurationParam(click.ParamType):
+    """`--for 1h30m` as seconds."""
+
+    name = "duration"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        from devsentry.browse.query import parse_duration
+
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_duration(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def status_option(func: F) -> F:
+    """`issues --status`: which statuses to list (unresolved by default, as Sentry's stream)."""
+    from devsentry.store.workflow import STATUS_FILTERS
+
+    return click.option(
+        "--status",
+        type=click.Choice(STATUS_FILTERS, case_sensitive=False),
+        default="unresolved",
+        show_default=True,
+        help="Only issues with this status (ignored issues whose ignore ran out count as "
+        "unresolved); all lists every issue.",
+    )(func)
+
+
 class IssueParam(click.ParamType):
     """`--issue DS-12` (or `12`) as the issue's number."""
 
@@ -227,8 +260,8 @@ def filter_options(func: F) -> F:
         from devsentry.store.query import Query
 
         # `--type`, `--issue` and `--limit` come from other decorators, when the command has them.
-        types, issue_id, limit, new_in = (
-            kwargs.pop(k, None) for k in ("types", "issue_id", "limit", "new_in")
+        types, issue_id, limit, new_in, status = (
+            kwargs.pop(k, None) for k in ("types", "issue_id", "limit", "new_in", "status")
         )
         kwargs["query"] = Query(
             project=project,
@@ -239,6 +272,7 @@ def filter_options(func: F) -> F:
             search=search,
             tags=tags,
             new_in=new_in if isinstance(new_in, str) else None,
+            status=status.lower() if isinstance(status, str) and status != "all" else None,
             types=tuple(str(t) for t in types) if isinstance(types, tuple) else (),
             issue_id=issue_id if isinstance(issue_id, int) else None,
             limit=(limit or None) if isinstance(limit, int) else None,
@@ -408,3 +442,88 @@ def export_dir_option(func: F) -> F:
         show_envvar=True,
         help="Directory the dashboard's e key exports events into, as .envelope fixtures.",
     )(func)
+
+
+def alert_options(func: F) -> F:
+    """`--alert`, `--notify`, `--on-issue`, `--webhook` (serve, intercept and run), folded
+    into one `alerts` argument: an `AlertPolicy`, or None when no target is given."""
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: object,
+        alert: str | None,
+        notify: bool,
+        on_issue: str | None,
+        webhook: str | None,
+        **kwargs: object,
+    ) -> object:
+        kwargs["alerts"] = alert_policy(alert, notify, on_issue, webhook)
+        return func(*args, **kwargs)
+
+    options = [
+        click.option(
+            "--alert",
+            metavar="KINDS",
+            envvar="DEVSENTRY_ALERT_ON",
+            show_envvar=True,
+            help="What to alert on: new (an issue's first event), regressed (a resolved issue "
+            "came back), unignored (an ignore ran out), comma-separated, or all. [default: all]",
+        ),
+        click.option(
+            "--notify",
+            is_flag=True,
+            envvar="DEVSENTRY_NOTIFY",
+            show_envvar=True,
+            help="Alert with a desktop notification (else the terminal's notification and bell).",
+        ),
+        click.option(
+            "--on-issue",
+            metavar="CMD",
+            envvar="DEVSENTRY_ON_ISSUE",
+            show_envvar=True,
+            help="Alert by running CMD, the issue in DEVSENTRY_ISSUE_* variables and its JSON on "
+            "stdin (through sh -c only when CMD has shell syntax).",
+        ),
+        click.option(
+            "--webhook",
+            metavar="URL",
+            envvar="DEVSENTRY_WEBHOOK",
+            show_envvar=True,
+            help="Alert by POSTing a Slack incoming-webhook message (Mattermost takes it too) "
+            "with the issue as JSON.",
+        ),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def alert_policy(
+    alert: str | None, notify: bool, on_issue: str | None, webhook: str | None
+) -> AlertPolicy | None:
+    """The policy the alert options describe; a bad value names its flag."""
+    from urllib.parse import urlsplit
+
+    from devsentry.sinks.alerts import ALERT_KINDS, AlertPolicy
+
+    if not (notify or on_issue or webhook):
+        if alert:
+            raise click.UsageError("--alert needs --notify, --on-issue or --webhook")
+        return None
+    kinds = frozenset(ALERT_KINDS)
+    if alert:
+        words = {w.strip().lower() for w in alert.split(",") if w.strip()}
+        unknown = sorted(words - {*ALERT_KINDS, "all"})
+        if unknown or not words:
+            raise click.BadParameter(
+                f"{', '.join(unknown) or alert!r}: use {', '.join(ALERT_KINDS)} or all",
+                param_hint="--alert",
+            )
+        kinds = frozenset(ALERT_KINDS) if "all" in words else frozenset(words)
+    if on_issue is not None and not on_issue.strip():
+        raise click.BadParameter("the command is empty", param_hint="--on-issue")
+    if webhook is not None:
+        parts = urlsplit(webhook)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise click.BadParameter(f"{webhook!r} is not an http(s) URL", param_hint="--webhook")
+    return AlertPolicy(kinds=kinds, notify=notify, command=on_issue, webhook=webhook)

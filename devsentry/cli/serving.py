@@ -11,6 +11,7 @@ import click
 
 from devsentry.cli.app import cli
 from devsentry.cli.options import (
+    alert_options,
     allow_origin_option,
     export_dir_option,
     forward_options,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
     from devsentry.ingest.origins import OriginPolicy
+    from devsentry.sinks.alerts import AlertPolicy
     from devsentry.transports.server import Server
 
 
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
 )
 @allow_origin_option
 @forward_options()
+@alert_options
 @quiet_option
 @click.option(
     "--ui",
@@ -93,6 +96,7 @@ def serve(
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
+    alerts: AlertPolicy | None,
     quiet: bool,
     dashboard: bool,
     export_dir: Path,
@@ -110,11 +114,15 @@ def serve(
     With --forward DSN, a copy of every accepted envelope also goes to that DSN (your team's
     Sentry, a staging Sentry or a Relay), in the background, through a durable outbox.
 
+    With --notify, --on-issue CMD or --webhook URL, new issues and regressions raise an alert
+    (--alert chooses which), off the ingest path, a burst summed up in one.
+
     With --ui, the dashboard of `devsentry ui` takes the terminal while the server runs
     beside it; quitting the dashboard stops the server.
     """
     from devsentry.render.banner import serve_banner
     from devsentry.render.forwarding import forward_line
+    from devsentry.render.workflow import alerts_line
     from devsentry.service import make_sinks, run_until_stopped, serving
 
     console = make_console()
@@ -131,6 +139,7 @@ def serve(
                 max_size=max_size * MIB,
                 forward=policy,
                 origins=origins,
+                alerts=alerts,
             ),
             path,
             export_dir,
@@ -142,6 +151,8 @@ def serve(
         console.print(serve_banner(server.base_url, server.dsn(), server.spotlight_url, path))
         if policy is not None:
             console.print(forward_line(policy), highlight=False)
+        if alerts is not None:
+            console.print(alerts_line(alerts), highlight=False)
 
     try:
         run_until_stopped(
@@ -154,6 +165,7 @@ def serve(
                 max_size=max_size * MIB,
                 forward=policy,
                 origins=origins,
+                alerts=alerts,
             ),
             ready,
         )
@@ -202,6 +214,7 @@ def _serve_with_ui(
 )
 @store_option
 @forward_options(dsn_optional=True)
+@alert_options
 @quiet_option
 def intercept(
     listen_host: str,
@@ -212,6 +225,7 @@ def intercept(
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
+    alerts: AlertPolicy | None,
     quiet: bool,
 ) -> None:
     """Record an app's Sentry traffic through mitmproxy, without changing its DSN.
@@ -226,6 +240,7 @@ def intercept(
 
     from devsentry.render.banner import intercept_banner
     from devsentry.render.forwarding import forward_line
+    from devsentry.render.workflow import alerts_line
     from devsentry.service import intercepting, make_sinks, run_until_stopped
     from devsentry.transports.addon import DEFAULT_HOSTS
     from devsentry.transports.intercept import InterceptError, Proxy
@@ -250,6 +265,8 @@ def intercept(
         console.print(banner, soft_wrap=True)
         if policy is not None:
             console.print(forward_line(policy), highlight=False)
+        if alerts is not None:
+            console.print(alerts_line(alerts), highlight=False)
 
     try:
         run_until_stopped(
@@ -262,6 +279,7 @@ def intercept(
                 hosts=sentry_hosts,
                 on_warning=warn,
                 forward=policy,
+                alerts=alerts,
             ),
             ready,
         )
@@ -314,6 +332,7 @@ def addon_path() -> None:
 )
 @listen_options
 @store_option
+@alert_options
 @quiet_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def run_command(
@@ -324,6 +343,7 @@ def run_command(
     listen_port: int,
     confdir: Path,
     store_path: Path | None,
+    alerts: AlertPolicy | None,
     quiet: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -351,12 +371,18 @@ def run_command(
 
     try:
         if use_proxy:
-            target = intercept_target(listen_host, listen_port, confdir, path, sink_console, warn)
+            target = intercept_target(
+                listen_host, listen_port, confdir, path, sink_console, warn, alerts=alerts
+            )
         else:
-            target = serve_target(port, path, sink_console, spotlight=spotlight)
+            target = serve_target(port, path, sink_console, spotlight=spotlight, alerts=alerts)
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(Text("devsentry run: " + target.description, style="dim"), soft_wrap=True)
+    if alerts is not None and target.started is None:
+        console.print(
+            Text("devsentry run: alerts are the running devsentry's (its own options)", "yellow")
+        )
     try:
         code = run_child(command, {**os.environ, **target.env})
     except RunError as exc:

@@ -178,6 +178,7 @@ def issue_columns(projects: int) -> list[Col]:
         Col(header="ID", style="bold"),
         Col(header="LEVEL", drop=2),
         Col(header="ISSUE", flex=True),
+        Col(header="STATUS", drop=2),
         Col(header="EVENTS", justify="right"),
         Col(header="USERS", justify="right", drop=3),
         Col(header="FIRST SEEN", justify="right", drop=4),
@@ -190,6 +191,8 @@ def issue_columns(projects: int) -> list[Col]:
 
 def issue_cells(issue: IssueRecord, now: float) -> list[Text]:
     """One issue's cells, in `issue_columns` order (the title over its dim culprit)."""
+    from devsentry.render.workflow import status_text
+
     title = _cell(issue.title, "bold")
     if issue.culprit:
         title.append("\n")
@@ -198,6 +201,7 @@ def issue_cells(issue: IssueRecord, now: float) -> list[Text]:
         Text(issue.short_id),
         level_text(issue.level),
         title,
+        status_text(issue, now),
         Text(f"{issue.count:,}"),
         Text(f"{issue.users:,}"),
         Text(ago(issue.first_seen, now)),
@@ -207,17 +211,30 @@ def issue_cells(issue: IssueRecord, now: float) -> list[Text]:
 
 
 def render_issues(
-    issues: Sequence[IssueRecord], total: int, now: float | None = None
+    issues: Sequence[IssueRecord],
+    total: int,
+    now: float | None = None,
+    *,
+    hidden: Mapping[str, int] | None = None,
 ) -> RenderableType:
-    """The grouped list: id, level, title over culprit, events, users, seen, project."""
+    """The grouped list: id, level, title over culprit, status, events, users, seen, project;
+    `hidden` counts the issues of other statuses, said in the footer."""
+    from devsentry.render.workflow import hidden_line
+
+    more = hidden_line(hidden or {})
     if not issues:
-        return Text("no issues" + (" match" if total else ""), "dim")
+        empty = Text("no issues" + (" match" if total else ""), "dim")
+        return empty if more is None else Group(empty, more)
     now = time.time() if now is None else now
     names = {i.project for i in issues}
     rows = [issue_cells(issue, now) for issue in issues]
-    return Group(
-        ListTable(issue_columns(len(names)), rows), footer(len(issues), total, "issue", names)
-    )
+    parts: list[RenderableType] = [
+        ListTable(issue_columns(len(names)), rows),
+        footer(len(issues), total, "issue", names),
+    ]
+    if more is not None:
+        parts.append(more)
+    return Group(*parts)
 
 
 def event_columns(projects: int) -> list[Col]:
@@ -333,7 +350,16 @@ def render_stored(loaded: Loaded) -> RenderableType:
     meta.error = loaded.error
     if loaded.item is None:
         return render_invalid_record(loaded, meta)
-    return render_item(loaded.item, loaded.model, meta)
+    view = render_item(loaded.item, loaded.model, meta)
+    issue = loaded.issue
+    if issue is not None and issue.regressed_at == loaded.record.received:  # it regressed it
+        from devsentry.render.workflow import came_back_block
+        from devsentry.store.records import CameBack
+
+        since = issue.resolved_at or issue.regressed_at
+        back = CameBack("regressed", since, issue.resolved_in_release)
+        return Group(came_back_block(meta, back), view)
+    return view
 
 
 def render_invalid_record(loaded: Loaded, meta: ItemMeta) -> RenderableType:

@@ -51,6 +51,7 @@ from devsentry.render.lists import Col, ListTable, ago
 from devsentry.render.text import clean, safe, safe_json
 from devsentry.render.verdict import verdict_rows
 from devsentry.render.waterfall import WaterfallView, container_waterfall, transaction_waterfall
+from devsentry.render.workflow import status_line
 
 __all__ = ["heading", "log_rows", "render_detail", "render_saved"]
 
@@ -183,6 +184,8 @@ def heading(detail: Detail, now: float, *, compact: bool = False) -> RenderableT
                 style="",
             )
         )
+        if (workflow := status_line(issue, now)) is not None:
+            lines.append(workflow)
         if issue.first_release:
             releases = detail.releases
             lines.append(

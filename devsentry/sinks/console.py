@@ -10,7 +10,8 @@ Bursts: when more than `burst` envelopes are waiting, or more than `rate` items 
 one `window`, full views stop and the rest of the window is counted, then summed up in one
 line (`… 3,412 more items in the last 1.0s: 3,000 event, 400 log`). Output stays in that mode
 while traffic stays busy and resumes item by item once a window is calm. An event that opens a
-new issue is still shown during a burst (a few per window): that is the line worth seeing.
+new issue is still shown during a burst (a few per window): that is the line worth seeing;
+so is every event that brings an issue back (a regression), each after a block of its own.
 At most `max_pending` captures wait (a terminal that stopped reading holds no more than that
 in memory, each a decoded envelope); beyond that, arrivals are only counted for the summary.
 """
@@ -26,7 +27,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.text import Text
 
@@ -39,6 +40,7 @@ from devsentry.render.items import ItemMeta, render_item
 from devsentry.render.layout import one_line
 from devsentry.render.text import clean
 from devsentry.render.verdict import verdict_line
+from devsentry.render.workflow import came_back_block
 from devsentry.tasks import supervise
 
 __all__ = ["ConsoleSink", "item_meta"]
@@ -82,6 +84,9 @@ def render_captured(captured: Captured, only: Sequence[int] | None = None) -> li
         if only is not None and index not in only:
             continue
         meta = item_meta(captured, index)
+        stored = captured.stored.items[index] if index < len(captured.stored.items) else None
+        if stored is not None and stored.came_back is not None:  # a block of its own, first
+            views.append(came_back_block(meta, stored.came_back))
         model = captured.models[index] if index < len(captured.models) else None
         view = render_item(item, model, meta)
         try:
@@ -106,6 +111,16 @@ def burst_summary(counts: Counter[str], seconds: float) -> Text:
         kinds,
         (" (devsentry events to list them)", "dim"),
     )
+
+
+class _Control:
+    """Control text for the terminal: the writer writes it as it is, never renders it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        return iter(())
 
 
 class ConsoleSink:
@@ -210,6 +225,13 @@ class ConsoleSink:
         self._notices.append(view)
         self._wake()
 
+    def control(self, text: str) -> None:
+        """Queue control text (a terminal notification escape), written as it is between two
+        views, and only when the console is a terminal."""
+        if self.console.is_terminal:
+            self._notices.append(_Control(text))
+            self._wake()
+
     def _wake(self) -> None:
         """Wake the printing task, from its own loop or from any other thread."""
         loop = self._loop
@@ -287,7 +309,8 @@ class ConsoleSink:
         return out
 
     def _burst_views(self, captured: Captured, now: float) -> list[RenderableType]:
-        """During a burst: show items that open a new issue (a few), count the rest."""
+        """During a burst: show items that open a new issue (a few) and every one that brings
+        an issue back (a regression is rare and the line most worth seeing); count the rest."""
         fresh = [
             i
             for i, stored in enumerate(captured.stored.items)
@@ -297,6 +320,11 @@ class ConsoleSink:
             self._issues_shown += len(fresh)
         else:
             fresh = []
+        fresh += [
+            i
+            for i, stored in enumerate(captured.stored.items)
+            if stored.came_back is not None and i < len(captured.envelope.items)
+        ]
         rest = [
             item.type or "unknown"
             for i, item in enumerate(captured.envelope.items)
@@ -330,6 +358,10 @@ class ConsoleSink:
         """Runs on the writer thread: the only code that touches the terminal."""
         for view in views:
             try:
-                self.console.print(view)
+                if isinstance(view, _Control):
+                    self.console.file.write(view.text)
+                    self.console.file.flush()
+                else:
+                    self.console.print(view)
             except Exception:
                 log.exception("could not print to the console")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import msgspec
+
+from devsentry.store.workflow import status_clause
 
 __all__ = ["ISSUE_SORTS", "IssueSort", "Query", "order_by", "page", "where"]
 
@@ -32,6 +35,7 @@ class Query(msgspec.Struct, kw_only=True):
     after_id: int | None = None
     tags: Sequence[tuple[str, str]] = ()  # every one must match (KEY, VALUE)
     new_in: str | None = None  # issues first seen in this release
+    status: str | None = None  # issues: unresolved, resolved, ignored (None: all)
     limit: int | None = 100
     offset: int = 0  # rows skipped before the page (the ui's next page)
     sort: IssueSort = "last_seen"  # issues: newest seen, most events, or most users first
@@ -96,6 +100,11 @@ def where(q: Query, table: Literal["issues", "items"]) -> tuple[str, list[Any]]:
         else:
             clauses.append("id IN (SELECT issue_id FROM issue_tags WHERE key = ? AND value = ?)")
         args += [key, value]
+    if q.status is not None and table == "issues":
+        sql, status_args = status_clause(q.status, time.time())
+        if sql:
+            clauses.append(sql)
+            args += status_args
     if q.new_in is not None and table == "issues":
         clauses.append("first_release = ?")
         args.append(q.new_in)

@@ -11,6 +11,7 @@ __all__ = [
     "ISSUE_COLUMNS",
     "ITEM_COLUMNS",
     "TEXT_LIMIT",
+    "CameBack",
     "EnvelopeRecord",
     "Forward",
     "IssueRecord",
@@ -128,6 +129,16 @@ class IssueRecord(msgspec.Struct):
     last_seen: float
     hash: str
     first_release: str | None = None
+    # the workflow (store/workflow.py): as written; `workflow.effective` says what holds now
+    status: str = "unresolved"
+    substatus: str | None = None
+    resolved_at: float | None = None
+    resolved_in_release: str | None = None
+    ignored_at: float | None = None
+    ignore_until: float | None = None
+    ignore_count: int | None = None
+    ignore_count_base: int | None = None
+    regressed_at: float | None = None
 
     @property
     def short_id(self) -> str:
@@ -178,6 +189,15 @@ class StoredItem(msgspec.Struct):
     issue_id: int | None = None
     issue_count: int | None = None  # 1 means the issue is new
     new_in: str | None = None  # a new issue's release, when earlier releases were seen
+    came_back: CameBack | None = None  # this event regressed its issue, or ended its ignore
+
+
+class CameBack(msgspec.Struct):
+    """An issue an event brought back: resolved (a regression) or ignored until it ran out."""
+
+    kind: str  # "regressed" (it was resolved) or "unignored" (its ignore ran out)
+    since: float  # when it was resolved, or ignored
+    release: str | None = None  # the release it was resolved in, if any; or the event's
 
 
 class TagValue(msgspec.Struct):
@@ -214,6 +234,9 @@ ITEM_COLUMNS = (
 ISSUE_COLUMNS = (
     "id, project, title, culprit, level, type, value, platform, basis, count, users, "
     "first_seen, last_seen, hash, first_release"
+    # the workflow's columns
+    ", status, substatus, resolved_at, resolved_in_release, ignored_at, ignore_until,"
+    " ignore_count, ignore_count_base, regressed_at"
 )
 ENVELOPE_COLUMNS = (
     "id, received, project, event_id, transport, client, remote_addr, content_encoding, size, raw,"

@@ -172,6 +172,21 @@ CREATE TABLE IF NOT EXISTS releases (
     PRIMARY KEY (project, release)
 ) WITHOUT ROWID;
 """,
+    # issue workflow: each issue's status (unresolved, resolved, ignored) as Sentry keeps it,
+    # when it was resolved (and in which release), how long an ignore holds, and when it
+    # regressed (store/workflow.py owns the rules).
+    """
+ALTER TABLE issues ADD COLUMN status TEXT NOT NULL DEFAULT 'unresolved';
+ALTER TABLE issues ADD COLUMN substatus TEXT;
+ALTER TABLE issues ADD COLUMN resolved_at REAL;
+ALTER TABLE issues ADD COLUMN resolved_in_release TEXT;
+ALTER TABLE issues ADD COLUMN ignored_at REAL;
+ALTER TABLE issues ADD COLUMN ignore_until REAL;
+ALTER TABLE issues ADD COLUMN ignore_count INTEGER;
+ALTER TABLE issues ADD COLUMN ignore_count_base INTEGER;
+ALTER TABLE issues ADD COLUMN regressed_at REAL;
+CREATE INDEX IF NOT EXISTS issues_status ON issues (status, last_seen);
+""",
 )
 
 #: The schema this devsentry writes.

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import platformdirs
 
 from devsentry.store.packing import unpack
@@ -265,6 +266,19 @@ class Store:
         clause, args = where(q or Query(), "issues")
         (value,) = self.db.execute(f"SELECT count(*) FROM issues{clause}", args).fetchone()
         return int(value)
+
+    def count_by_status(self, q: Query | None = None) -> dict[str, int]:
+        """How many issues match `q` (its status and limit ignored) in each status as it stands
+        now: an ignore that ran out counts as unresolved (`workflow.status_clause`)."""
+        import time
+
+        clause, args = where(msgspec.structs.replace(q or Query(), status=None), "issues")
+        rows = self.db.execute(
+            "SELECT CASE WHEN status = 'ignored' AND ignore_until <= ? THEN 'unresolved'"
+            f" ELSE status END AS now_status, count(*) FROM issues{clause} GROUP BY now_status",
+            [time.time(), *args],
+        )
+        return {str(status): int(n) for status, n in rows}
 
     def count_items(self, q: Query | None = None, *, cap: int | None = None) -> int:
         """How many items match `q` (its limit ignored); at most `cap` (counting stops there:

@@ -14,8 +14,16 @@ from typing import Any
 
 import msgspec
 
+from devsentry.store import workflow
 from devsentry.store.packing import pack
-from devsentry.store.records import ITEM_COLUMNS, NewEnvelope, NewIssue, Processed, StoredItem
+from devsentry.store.records import (
+    ITEM_COLUMNS,
+    CameBack,
+    NewEnvelope,
+    NewIssue,
+    Processed,
+    StoredItem,
+)
 from devsentry.store.store import transaction
 
 __all__ = [
@@ -38,6 +46,7 @@ class _IssueUpdate:
     __slots__ = (
         "after_other_release",
         "count",
+        "events",
         "first_release",
         "first_seen",
         "last_seen",
@@ -51,6 +60,7 @@ class _IssueUpdate:
         self.last_seen = seen
         self.first_release = release  # the release of its first event, if the issue is new
         self.after_other_release = False  # this batch saw another release before it
+        self.events: list[tuple[int, float, str | None]] = []  # (row, received, release)
 
     def add(self, issue: NewIssue, seen: float) -> None:
         self.latest = issue
@@ -140,6 +150,7 @@ def insert_items(
                         update.after_other_release = releases.others(env.project, item.release)
                 else:
                     update.add(item.issue, seen)
+                update.events.append((len(item_rows), env.received, item.release))
                 if item.user:
                     users.add((key, item.user))
                 if item.processed is not None:
@@ -173,6 +184,7 @@ def insert_items(
                 ]
             )
     issue_ids = {key: _upsert_issue(db, key, update) for key, update in issues.items()}
+    returned = _came_back(db, issues, issue_ids)
     if users:
         db.executemany(
             "INSERT OR IGNORE INTO issue_users (issue_id, user) VALUES (?, ?)",
@@ -200,11 +212,19 @@ def insert_items(
         if key is None:
             stored.append(StoredItem(row[0]))
             continue
-        issue_id, final = issue_ids[key]
+        issue_id, final, _ = issue_ids[key]
         remaining[key] -= 1
         row[17] = issue_id
         count = final - remaining[key]
-        stored.append(StoredItem(row[0], issue_id, count, new_in.get(key) if count == 1 else None))
+        stored.append(
+            StoredItem(
+                row[0],
+                issue_id,
+                count,
+                new_in.get(key) if count == 1 else None,
+                returned.get(row[0] - last_item - 1),
+            )
+        )
     db.executemany(f"INSERT INTO items ({ITEM_COLUMNS}) VALUES ({_ITEM_PLACEHOLDERS})", item_rows)
     if batch:
         db.execute(
@@ -217,6 +237,24 @@ def insert_items(
     for _, env in batch:
         out.append(stored[position : position + len(env.items)])
         position += len(env.items)
+    return out
+
+
+def _came_back(
+    db: sqlite3.Connection,
+    issues: dict[tuple[str, str], _IssueUpdate],
+    issue_ids: dict[tuple[str, str], tuple[int, int, str]],
+) -> dict[int, CameBack]:
+    """The events (by row) that brought a resolved or ignored issue back (`workflow`)."""
+    out: dict[int, CameBack] = {}
+    for key, (issue_id, count, status) in issue_ids.items():
+        if status != "unresolved":
+            update = issues[key]
+            found = workflow.came_back(
+                db, issue_id, [(received, rel) for _, received, rel in update.events], count
+            )
+            if found is not None:
+                out[update.events[found[0]][0]] = found[1]
     return out
 
 
@@ -308,7 +346,7 @@ def _write_derived(db: sqlite3.Connection, derived: list[tuple[int, Processed]])
 
 def _upsert_issue(
     db: sqlite3.Connection, key: tuple[str, str], update: _IssueUpdate
-) -> tuple[int, int]:
+) -> tuple[int, int, str]:
     issue = update.latest
     row = db.execute(
         "INSERT INTO issues (project, hash, title, culprit, level, type, value, platform,"
@@ -319,7 +357,7 @@ def _upsert_issue(
         " first_seen = min(first_seen, excluded.first_seen),"
         " title = excluded.title, culprit = excluded.culprit, level = excluded.level,"
         " value = excluded.value"
-        " RETURNING id, count",
+        " RETURNING id, count, status",
         (
             key[0],
             key[1],
@@ -336,7 +374,7 @@ def _upsert_issue(
             update.first_release,
         ),
     ).fetchone()
-    return int(row[0]), int(row[1])
+    return int(row[0]), int(row[1]), str(row[2])
 
 
 def reject(

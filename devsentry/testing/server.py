@@ -20,6 +20,7 @@ from devsentry.ingest.forward import ForwardPolicy
 from devsentry.model import Payload, decode_item
 from devsentry.protocol.envelope import Envelope, parse
 from devsentry.service import Background, make_sinks, serving
+from devsentry.sinks.alerts import AlertPolicy
 from devsentry.store.query import Query
 from devsentry.store.records import IssueRecord, ItemRecord
 from devsentry.store.store import DEFAULT_KEEP, Store
@@ -42,6 +43,7 @@ class LocalServer:
         forward: ForwardPolicy | None = None,
         keep: int = DEFAULT_KEEP,
         context: contextvars.Context | None = None,
+        alerts: AlertPolicy | None = None,
     ) -> None:
         self.store_path = store
         self.port = port
@@ -61,6 +63,7 @@ class LocalServer:
                 sinks=make_sinks(self._console),
                 forward=self.forward,
                 keep=self.keep,
+                alerts=alerts,
             ),
             "devsentry test server",
             context=context,
