@@ -305,6 +305,75 @@ def test_pages_are_loaded_as_the_cursor_reaches_them(tmp_path: Path) -> None:
     run(body)
 
 
+def test_resolve_ignore_unresolve_and_regressions(tmp_path: Path) -> None:
+    """`r`, `i`, `u` change the selected issue's status; `is:` words pick which are listed;
+    an event after the resolve brings the issue back as regressed, live."""
+    path = tmp_path / "workflow.db"
+
+    async def body() -> None:
+        with LocalServer(path, console=False) as server:
+            for mode in ("error", "message"):
+                run_python_app("checkout", mode, SENTRY_DSN=server.dsn)
+            wait_until(lambda: _issues(path) == 2, "two issues")
+            app = app_on(path, watch=0.05)
+            async with app.run_test(size=(120, 30)) as pilot:
+                await loaded(app, 2)
+                row = next(i for i, r in enumerate(table(app).records) if "checkout" in r.title)
+                table(app).move_cursor(row=row)
+                await pilot.press("r")
+                await wait_until_async(lambda: len(table(app).records) == 1, "the resolved one gone")
+                await wait_until_async(
+                    lambda: "1 resolved issue hidden — is:all lists them" in text_of(app),
+                    "what is hidden",
+                )
+                await pilot.press("slash", *"is:resolved", "enter")
+                await wait_until_async(
+                    lambda: [r.status for r in table(app).records] == ["resolved"],
+                    "the resolved issue",
+                )
+                assert "resolved" in text_of(app)
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    str(APPS / "checkout.py"),
+                    "error",
+                    env=clean_env(SENTRY_DSN=server.dsn),
+                )
+                assert await proc.wait() == 0
+                await wait_until_async(  # regressed: unresolved again, gone from is:resolved
+                    lambda: not table(app).records, "the regression to leave is:resolved"
+                )
+                await pilot.press("slash", *["backspace"] * 11, "enter")
+                await wait_until_async(
+                    lambda: len(table(app).records) == 2 and "regressed" in text_of(app),
+                    "the regressed issue back in the list",
+                )
+                row = next(i for i, r in enumerate(table(app).records) if "Inventory" in r.title)
+                table(app).move_cursor(row=row)
+                await pilot.press("i")
+                await wait_until_async(lambda: len(table(app).records) == 1, "the ignored one gone")
+                await pilot.press("slash", *"is:ignored", "enter")
+                await wait_until_async(
+                    lambda: [r.status for r in table(app).records] == ["ignored"], "the ignored"
+                )
+                await pilot.press("u")
+                await wait_until_async(lambda: not table(app).records, "unresolved again")
+                await pilot.press("slash", *["backspace"] * 10, *"is:all", "enter")
+                await wait_until_async(lambda: len(table(app).records) == 2, "every issue")
+                app.push_screen(IssueScreen(_open_issue_of(app, "checkout")))
+                await wait_until_async(
+                    lambda: isinstance(app.screen, IssueScreen) and app.screen.detail is not None,
+                    "the issue",
+                )
+                await pilot.press("r")
+                await wait_until_async(lambda: "resolved" in text_of(app).split("#")[0], "resolved")
+                with Store(path, readonly=True) as store:
+                    assert [i.status for i in store.issues(Query(search="checkout"))] == [
+                        "resolved"
+                    ]
+
+    run(body)
+
+
 # -- the pieces -------------------------------------------------------------------------------
 
 
@@ -376,7 +445,7 @@ def _free_port() -> int:
 def test_serve_ui_runs_the_server_beside_the_dashboard(tmp_path: Path) -> None:
     store = tmp_path / "serve.db"
     port = _free_port()
-    command = f"{sys.executable} -m devsentry serve --ui --port {port} --store {store}"
+    command = f"stty cols 120 rows 30; {sys.executable} -m devsentry serve --ui --port {port} --store {store}"
     proc = subprocess.Popen(
         ["script", "-qfec", command, "/dev/null"],
         stdin=subprocess.PIPE,
@@ -506,7 +575,7 @@ def test_payload_text_is_shown_literally(tmp_path: Path) -> None:
 
     async def body() -> None:
         app = app_on(path, watch=0)
-        async with app.run_test(size=(100, 30)) as pilot:
+        async with app.run_test(size=(140, 30)) as pilot:
             await loaded(app)
             shown = text_of(app)
             assert "[bold red]pwned[/] \\x1b[2J\\u202egnp.exe" in shown, shown

@@ -90,14 +90,15 @@ def status_line(issue: IssueRecord, now: float | None = None) -> Text | None:
     return None
 
 
-def hidden_line(hidden: Mapping[str, int]) -> Text | None:
-    """`2 resolved and 1 ignored issue hidden — --status all lists them`, or None."""
+def hidden_line(hidden: Mapping[str, int], *, hint: str = "--status all lists them") -> Text | None:
+    """`2 resolved and 1 ignored issue hidden — --status all lists them` (the ui's `hint`
+    names its `is:all`), or None."""
     parts = [f"{n:,} {status}" for status, n in sorted(hidden.items()) if n]
     if not parts:
         return None
     words = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
     total = sum(hidden.values())
-    return Text(f"{words} issue{'' if total == 1 else 's'} hidden — --status all lists them", "dim")
+    return Text(f"{words} issue{'' if total == 1 else 's'} hidden — {hint}", "dim")
 
 
 def render_changed(verb: str, issues: Sequence[IssueRecord], now: float | None = None) -> Group:

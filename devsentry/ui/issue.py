@@ -7,6 +7,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
@@ -34,7 +35,14 @@ def _or(parts: list[RenderableType], empty: str) -> RenderableType:
 
 
 class IssueScreen(EventActions):
-    """One issue; `o` and `e` act on the event shown (its latest)."""
+    """One issue; `o` and `e` act on the event shown (its latest), `r`, `i`, `u` on the
+    issue."""
+
+    BINDINGS = [
+        Binding("r", "status('resolve')", "Resolve"),
+        Binding("i", "status('ignore')", "Ignore"),
+        Binding("u", "status('unresolve')", "Unresolve"),
+    ]
 
     def __init__(self, issue_id: int) -> None:
         super().__init__()
@@ -109,6 +117,11 @@ class IssueScreen(EventActions):
             ("context", context),
         ):
             self.query_one(f"#{pane}-body", Body).update(body)
+
+    def action_status(self, verb: str) -> None:
+        from devsentry.ui.lists import change_status
+
+        change_status(self, verb, self.issue_id, self.live)
 
     def key_tab(self) -> None:
         tabs = self.query_one("#tabs", TabbedContent)

@@ -7,7 +7,7 @@ and reloads the rows it shows when the store changes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
@@ -42,11 +42,47 @@ SORTS = {"last_seen": "last seen", "count": "events", "users": "users"}
 TYPING = 0.15
 
 
-def query_for(text: str, **fields: Any) -> Query:
-    """The `Query` a search line asks for (`browse.query.parse_search`), with `fields`."""
+def query_for(text: str, *, issues: bool = False, **fields: Any) -> Query:
+    """The `Query` a search line asks for (`browse.query.parse_search`), with `fields`. For
+    issues, `is:resolved` (`unresolved`, `ignored`, `all`) picks the status; unresolved when
+    none is given, as Sentry's issue stream starts."""
+    from devsentry.store.workflow import STATUS_FILTERS
+
     parsed = parse_search(text)
-    parsed.pop("is", None)  # statuses: not known to this store
+    statuses = parsed.pop("is", [])
+    if issues:
+        status = statuses[-1] if statuses else "unresolved"
+        if status not in STATUS_FILTERS:
+            raise ValueError(f"is:{status}: use is:" + ", is:".join(STATUS_FILTERS))
+        parsed["status"] = status
     return Query(**parsed, **fields)
+
+
+def change_status(screen: Screen[Any], verb: str, issue_id: int, then: Callable[[], None]) -> None:
+    """`r`, `i`, `u`: resolve, ignore (for good) or unresolve one issue through
+    `browse.workflow` (a short write beside a running serve), say so, then call `then`."""
+    from devsentry.browse import workflow
+    from devsentry.ui.app import DevsentryApp
+
+    app = screen.app
+    assert isinstance(app, DevsentryApp)
+    done = {"resolve": "resolved", "ignore": "ignored", "unresolve": "unresolved"}[verb]
+
+    def run() -> None:
+        try:
+            if verb == "resolve":
+                workflow.resolve(app.source.path, [issue_id])
+            elif verb == "ignore":
+                workflow.ignore(app.source.path, [issue_id])
+            else:
+                workflow.unresolve(app.source.path, [issue_id])
+        except Exception as exc:  # a store another program locks, an issue pruned
+            app.call_from_thread(app.notify, str(exc), severity="error", markup=False)
+            return
+        app.call_from_thread(app.notify, f"{done} DS-{issue_id}", markup=False)
+        app.call_from_thread(then)
+
+    app.run_worker(run, thread=True, group="status")
 
 
 class Page(msgspec.Struct):
@@ -55,6 +91,7 @@ class Page(msgspec.Struct):
     rows: Sequence[Any]
     total: int
     capped: bool = False
+    hidden: dict[str, int] = msgspec.field(default_factory=dict)  # issues of other statuses
 
 
 class ListScreen(Screen[None]):
@@ -231,7 +268,12 @@ class TableScreen(ListScreen):
 class IssuesScreen(TableScreen):
     """Issues, most recently seen first (or most events, most users: `s`); live."""
 
-    BINDINGS = [Binding("s", "sort", "Sort")]
+    BINDINGS = [
+        Binding("s", "sort", "Sort"),
+        Binding("r", "resolve", "Resolve"),
+        Binding("i", "ignore", "Ignore"),
+        Binding("u", "unresolve", "Unresolve"),
+    ]
     noun = "issue"
 
     def __init__(self) -> None:
@@ -255,12 +297,29 @@ class IssuesScreen(TableScreen):
         return cells
 
     def fetch(self, search: str, offset: int, limit: int) -> Page:
-        query = query_for(search, sort=self.sort, limit=limit, offset=offset)
+        query = query_for(search, issues=True, sort=self.sort, limit=limit, offset=offset)
         page = self.dashboard.source.issues(query)
-        return Page(page.rows, page.total)
+        return Page(page.rows, page.total, hidden=page.hidden)
 
     def describe(self, page: Page) -> None:
-        self.title_line(plural(page.total, "issue"), f"by {SORTS[self.sort]}")
+        from devsentry.render.workflow import hidden_line
+
+        hidden = hidden_line(page.hidden, hint="is:all lists them")
+        self.title_line(plural(page.total, "issue"), f"by {SORTS[self.sort]}", hidden)
+
+    def action_resolve(self) -> None:
+        self._change("resolve")
+
+    def action_ignore(self) -> None:
+        self._change("ignore")
+
+    def action_unresolve(self) -> None:
+        self._change("unresolve")
+
+    def _change(self, verb: str) -> None:
+        issue = self.table.selected
+        if issue is not None:
+            change_status(self, verb, issue.id, self.live)
 
     def action_sort(self) -> None:
         names = list(SORTS)
