@@ -30,6 +30,7 @@ from devsentry.store.schema import StoreError
 from devsentry.transports.address import http_url
 
 if TYPE_CHECKING:
+    from devsentry.process.sourcemaps import SourceMapPolicy
     from devsentry.sinks.alerts import AlertPolicy
 
 __all__ = [
@@ -185,6 +186,7 @@ def serve_target(
     *,
     spotlight: bool = False,
     alerts: AlertPolicy | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
 ) -> Target:
     """`SENTRY_DSN` (or `SENTRY_SPOTLIGHT`) for a `devsentry serve` on `port`: the running
     one, or one started here (`port` 0: always started here, on a free port).
@@ -202,7 +204,12 @@ def serve_target(
     else:
         started = Background(
             lambda: serving(
-                store, host="127.0.0.1", port=port, sinks=make_sinks(console), alerts=alerts
+                store,
+                host="127.0.0.1",
+                port=port,
+                sinks=make_sinks(console),
+                alerts=alerts,
+                sourcemaps=sourcemaps,
             ),
             "devsentry-serve",
         )
@@ -231,6 +238,7 @@ def intercept_target(
     on_warning: Callable[[str], None] | None = None,
     *,
     alerts: AlertPolicy | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
 ) -> Target:
     """Proxy and CA variables for a `devsentry intercept` on `host:port`: the running one
     (it names its CA), or one started here (`port` 0: always started here)."""
@@ -252,6 +260,7 @@ def intercept_target(
             sinks=make_sinks(console),
             on_warning=on_warning,
             alerts=alerts,
+            sourcemaps=sourcemaps,
         ),
         "devsentry-intercept",
     )

@@ -22,13 +22,16 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import msgspec
 from rich.console import Console
 
 from devsentry.ingest.forward import ForwardPolicy
 from devsentry.ingest.origins import OriginPolicy
 from devsentry.ingest.pipeline import Listener, Pipeline
 from devsentry.process.indexer import Indexer, Sink
+from devsentry.process.sourcemaps import Resolver, SourceMapPolicy
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE
+from devsentry.store.bundles import Bundles
 from devsentry.store.faults import StoreUnavailable
 from devsentry.store.outbox import Delivery, Outbox
 from devsentry.store.store import DEFAULT_KEEP
@@ -50,10 +53,16 @@ __all__ = [
     "run_until_stopped",
     "serving",
     "store_notices",
+    "uploads_dir",
 ]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def uploads_dir(store: Path) -> Path:
+    """Where the server keeps uploaded source-map bundles: beside the store."""
+    return store.with_name(f"{store.stem}-sourcemaps")
 
 
 def make_sinks(console: Console | None) -> list[Sink]:
@@ -112,12 +121,16 @@ async def ingesting(
     max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
     alerts: AlertPolicy | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
 ) -> AsyncIterator[Pipeline]:
-    """The store's writer, the pipeline and everything after it, for the `async with` block."""
+    """The store's writer, the pipeline and everything after it, for the `async with` block;
+    `sourcemaps` says where JavaScript frames' maps may be read from."""
     if alerts is not None and alerts.targets:
         sinks = [*sinks, alert_sink(alerts, store, sinks)]
     writer = StoreWriter(store, keep=keep, notify=store_notices(sinks))
-    indexer = Indexer(writer, sinks)
+    policy = sourcemaps or SourceMapPolicy()  # and the maps uploaded to `serving`
+    policy = msgspec.structs.replace(policy, dirs=(*policy.dirs, uploads_dir(store)))
+    indexer = Indexer(writer, sinks, Resolver(policy))
     listeners: list[Listener] = [indexer.committed]
     forwarder = None
     if forward is not None:
@@ -169,13 +182,24 @@ async def serving(
     forward: ForwardPolicy | None = None,
     origins: OriginPolicy | None = None,
     alerts: AlertPolicy | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
 ) -> AsyncIterator[Server]:
     """An ingest server on `store` for the duration of the `async with` block; web pages may
-    send to it from loopback origins and those `origins` allows."""
+    send to it from loopback origins and those `origins` allows. Source maps uploaded to it
+    (`sentry-cli sourcemaps upload`) are kept in `uploads_dir(store)`."""
+    bundles = Bundles(uploads_dir(store))
     async with ingesting(
-        store, sinks=sinks, keep=keep, max_size=max_size, forward=forward, alerts=alerts
+        store,
+        sinks=sinks,
+        keep=keep,
+        max_size=max_size,
+        forward=forward,
+        alerts=alerts,
+        sourcemaps=sourcemaps,
     ) as pipeline:
-        server = Server(pipeline, host=host, port=port, origins=origins or OriginPolicy())
+        server = Server(
+            pipeline, host=host, port=port, origins=origins or OriginPolicy(), bundles=bundles
+        )
         try:
             await server.start()
             yield server
@@ -199,6 +223,7 @@ async def intercepting(
     addons: Sequence[object] = (),
     mitmproxy_options: Mapping[str, Any] | None = None,
     alerts: AlertPolicy | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
 ) -> AsyncIterator[Proxy]:
     """mitmproxy with the devsentry addon in front of the pipeline, for the `async with`
     block (`transports.intercept.proxying` says what the proxy options mean)."""
@@ -206,7 +231,13 @@ async def intercepting(
 
     async with (
         ingesting(
-            store, sinks=sinks, keep=keep, max_size=max_size, forward=forward, alerts=alerts
+            store,
+            sinks=sinks,
+            keep=keep,
+            max_size=max_size,
+            forward=forward,
+            alerts=alerts,
+            sourcemaps=sourcemaps,
         ) as pipeline,
         proxying(
             pipeline,

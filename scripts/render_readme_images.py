@@ -1,5 +1,9 @@
 """Render the README's pictures of `devsentry issues`, `show`, `events`, `tail` and `ui` as SVG.
 
+`show-react.svg` is drawn from a live run instead: the React app of tests/test_sourcemaps.py
+built by esbuild, served locally and run in headless Chromium, its error resolved through
+the bundle's source map (needs the Node packages and Chromium `scripts/test` installs).
+
 Every recorded fixture is POSTed to a real `LocalServer` with a temporary store, then the same
 library calls and renderers the commands use draw into a recording 100-column console, which
 is exported to `docs/images/*.svg`. Re-run after changing a view:
@@ -111,6 +115,30 @@ def ui_pictures(path: Path) -> list[Path]:
     return [asyncio.run(shoot(*picture)) for picture in UI_PICTURES]
 
 
+def react_picture() -> Path:
+    """`show` of the React app's error, its frames resolved through the fetched source map."""
+    from tests.sdk_apps import Browser, build_react_app, static_server
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "store.db"
+        dist = build_react_app(Path(tmp) / "shop")
+        with static_server(dist) as url, LocalServer(path, console=False) as server:
+            browser = Browser(url)
+            try:
+                browser.run(server.dsn, "react", release="shop@3.0.0")
+            finally:
+                browser.close()
+            server.wait_for(count=1, type="event")
+        with Store(path, readonly=True) as store:
+            (issue,) = issue_page(store, Query(limit=5)).rows
+            detail = load_detail(store, parse_ref(issue.short_id))
+            return picture(
+                "show-react",
+                f"devsentry show {issue.short_id}",
+                lambda c: c.print(render_detail(detail)),
+            )
+
+
 def main() -> None:
     os.environ["TZ"] = "UTC"  # the live views print wall-clock times: make them the same anywhere
     time.tzset()
@@ -119,8 +147,8 @@ def main() -> None:
         path = Path(tmp) / "store.db"
         ingest(path)
         if "--ui" in sys.argv[1:]:
-            for written in ui_pictures(path):
-                print(written.relative_to(ROOT))
+            for shot in ui_pictures(path):
+                print(shot.relative_to(ROOT))
             return
         with Store(path, readonly=True) as store:
             issues = issue_page(store, Query(limit=50))
@@ -161,6 +189,7 @@ def main() -> None:
                 ),
             ]
         written += ui_pictures(path)
+    written.append(react_picture())
     for path in written:
         print(path.relative_to(ROOT))
 

@@ -43,6 +43,7 @@ TESTS = Path(__file__).resolve().parent
 APPS = TESTS / "apps"
 NODE_DIR = TESTS / "node"
 BROWSER_DIR = TESTS / "browser"
+REACT_DIR = BROWSER_DIR / "react"
 
 #: A real Firefox's User-Agent (ESR 140 on Windows), sent on every request to the server apps
 #: so that their events carry browser and OS facts of another machine than the test's.
@@ -53,6 +54,7 @@ BROWSER_SCENARIOS = {
     "error": "#checkout",  # captureException(PaymentDeclined) in a click listener
     "throw": "#coupon",  # an uncaught TypeError, reported through window.onerror
     "message": "#refresh",  # captureMessage("cache miss storm")
+    "react": "#checkout",  # the React page: CartTotal throws, the ErrorBoundary reports it
 }
 
 START_TIMEOUT = 30.0  # seconds for an app (or Chromium) to come up on this 2-core machine
@@ -299,6 +301,96 @@ def build_browser_app(directory: Path) -> Path:
     return directory
 
 
+def _esbuild(args: list[str]) -> None:
+    esbuild = node_modules("esbuild") / "bin" / "esbuild"
+    proc = subprocess.run(
+        [str(esbuild), *args, "--log-level=warning"],
+        env=clean_env(NODE_PATH=str(NODE_DIR / "node_modules")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if proc.returncode:
+        raise AppFailed(f"esbuild failed:\n{proc.stdout}\n{proc.stderr}")
+
+
+def build_react_app(directory: Path, *, debug_ids: bool = False) -> Path:
+    """The React page (`tests/browser/react/`: react, react-dom, @sentry/react with its
+    ErrorBoundary) as a project would build it: sources in `src/`, a minified bundle with an
+    external map in `dist/assets/`; with `debug_ids`, debug IDs injected by
+    `sentry-cli sourcemaps inject`. Returns `dist/`."""
+    node_modules("react")
+    node_modules("@sentry/react")
+    src, dist = directory / "src", directory / "dist"
+    src.mkdir(parents=True, exist_ok=True)
+    for name in ("main.jsx", "Cart.jsx"):
+        shutil.copy(REACT_DIR / name, src / name)
+    _esbuild(
+        [
+            str(src / "main.jsx"),
+            "--bundle",
+            "--minify",
+            "--sourcemap",
+            "--format=iife",
+            "--target=es2020",
+            "--jsx=automatic",
+            "--define:process.env.NODE_ENV='production'".replace("'", '"'),
+            f"--outfile={dist / 'assets' / 'main.js'}",
+        ]
+    )
+    shutil.copy(REACT_DIR / "index.html", dist / "index.html")
+    if debug_ids:
+        sentry_cli(["sourcemaps", "inject", str(dist)])
+    return dist
+
+
+def sentry_cli(args: list[str], env: Mapping[str, str] | None = None) -> str:
+    """Run `@sentry/cli` (from tests/node) and return its output; fail with it if it fails."""
+    binary = NODE_DIR / "node_modules" / ".bin" / "sentry-cli"
+    if not binary.exists():
+        raise AppFailed("@sentry/cli is not installed: run scripts/test")
+    proc = subprocess.run(
+        [str(binary), *args],
+        env=clean_env(SENTRY_LOG_LEVEL="warn", **(env or {})),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if proc.returncode:
+        raise AppFailed(f"sentry-cli {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout + proc.stderr
+
+
+def build_node_ts_app(directory: Path, *, minify: bool = False) -> Path:
+    """`tests/node/ts/app.ts` bundled for Node by esbuild with a source map next to it:
+    `directory/src/app.ts` → `directory/dist/app.js` (+ `app.js.map`). Returns the bundle."""
+    node_modules("@sentry/node")
+    src = directory / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    shutil.copy(NODE_DIR / "ts" / "app.ts", src / "app.ts")
+    out = directory / "dist" / "app.js"
+    args = [str(src / "app.ts"), "--bundle", "--platform=node", "--sourcemap"]
+    args += ["--packages=external", f"--outfile={out}"]
+    _esbuild([*args, "--minify"] if minify else args)
+    return out
+
+
+def run_node_bundle(bundle: Path, dsn: str, **env: str) -> None:
+    """Run a bundled Node app (its packages from tests/node) until it exits."""
+    proc = subprocess.run(
+        ["node", str(bundle)],
+        env=clean_env(SENTRY_DSN=dsn, NODE_PATH=str(NODE_DIR / "node_modules"), **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if proc.returncode:
+        raise AppFailed(f"node {bundle} failed:\n{proc.stdout}\n{proc.stderr}")
+
+
 def chromium_executable() -> str:
     """The system's Chromium: `$CHROMIUM`, else `chromium` on PATH (scripts/test installs
     Debian's package)."""
@@ -393,6 +485,7 @@ class Browser:
         dsn: str,
         scenario: str,
         *,
+        page: str = "/index.html",
         release: str | None = None,
         user: Mapping[str, str] | None = None,
         tags: Mapping[str, str] | None = None,
@@ -404,7 +497,7 @@ class Browser:
         config = {"dsn": dsn, "release": release, "user": dict(user or {}), "tags": tags or {}}
         dsn_url = urlsplit(dsn)
         job = {
-            "url": self.page_url + "/index.html",
+            "url": self.page_url + page,
             "config": config,
             "click": BROWSER_SCENARIOS[scenario],
             "ingest": f"{dsn_url.scheme}://{dsn_url.hostname}:{dsn_url.port}/",
@@ -465,9 +558,13 @@ __all__ = [
     "Response",
     "ServedApp",
     "build_browser_app",
+    "build_node_ts_app",
+    "build_react_app",
     "chromium_executable",
     "clean_env",
     "open_browser",
+    "run_node_bundle",
+    "sentry_cli",
     "start_express",
     "start_fastapi",
     "static_server",

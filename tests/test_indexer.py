@@ -109,11 +109,11 @@ def test_the_indexer_restarts_after_a_failure_of_its_own(
     calls = {"n": 0}
     index = Indexer._index
 
-    def fails_once(self: Indexer, batch: list[object]) -> None:
+    def fails_once(self: Indexer, batch: list[object], *decoded: object) -> None:
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("a bug in the indexer")
-        index(self, batch)  # type: ignore[arg-type]
+        index(self, batch, *decoded)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Indexer, "_index", fails_once)
     path = tmp_path / "s.db"

@@ -321,7 +321,9 @@ def test_resolve_ignore_unresolve_and_regressions(tmp_path: Path) -> None:
                 row = next(i for i, r in enumerate(table(app).records) if "checkout" in r.title)
                 table(app).move_cursor(row=row)
                 await pilot.press("r")
-                await wait_until_async(lambda: len(table(app).records) == 1, "the resolved one gone")
+                await wait_until_async(
+                    lambda: len(table(app).records) == 1, "the resolved one gone"
+                )
                 await wait_until_async(
                     lambda: "1 resolved issue hidden — is:all lists them" in text_of(app),
                     "what is hidden",

@@ -8,7 +8,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -146,6 +146,46 @@ def allow_origin_option(func: F) -> F:
         "* for any); repeatable. Pages on localhost, 127.0.0.1 and [::1] always are, others get "
         "a 403, so a website you visit cannot send events here.",
     )(func)
+
+
+def sourcemap_options(func: F) -> F:
+    """`--fetch-from HOST` and `--sourcemaps DIR` (both repeatable; env DEVSENTRY_FETCH_FROM,
+    DEVSENTRY_SOURCEMAPS, separated by spaces), passed on as a `SourceMapPolicy` named
+    `sourcemaps`."""
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any, fetch_from: tuple[str, ...], sourcemap_dirs: tuple[Path, ...], **kwargs: Any
+    ) -> Any:
+        from devsentry.process.sourcemaps import SourceMapPolicy
+
+        hosts = tuple(h for value in fetch_from for h in value.replace(",", " ").split())
+        policy = SourceMapPolicy(fetch_from=hosts, dirs=tuple(p.resolve() for p in sourcemap_dirs))
+        return func(*args, sourcemaps=policy, **kwargs)
+
+    wrapper = click.option(
+        "--sourcemaps",
+        "sourcemap_dirs",
+        multiple=True,
+        metavar="DIR",
+        envvar="DEVSENTRY_SOURCEMAPS",
+        show_envvar=True,
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="A build directory (dist/, build/, .next/) whose source maps resolve JavaScript "
+        "frames by debug ID; repeatable. Indexed at start, looked at again after a rebuild.",
+    )(wrapper)
+    wrapper = click.option(
+        "--fetch-from",
+        "fetch_from",
+        multiple=True,
+        metavar="HOST",
+        envvar="DEVSENTRY_FETCH_FROM",
+        show_envvar=True,
+        help="Also fetch JavaScript files and their source maps from this host (name or "
+        "name:port); repeatable. Loopback (localhost, 127.0.0.1, [::1]) always is; no other "
+        "host a payload names is ever fetched from.",
+    )(wrapper)
+    return cast(F, wrapper)
 
 
 class SinceParam(click.ParamType):

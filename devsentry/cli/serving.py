@@ -19,6 +19,7 @@ from devsentry.cli.options import (
     listen_options,
     quiet_option,
     resolve_store,
+    sourcemap_options,
     store_option,
 )
 from devsentry.protocol.limits import DEFAULT_MAX_SIZE, MIB
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
     from devsentry.ingest.origins import OriginPolicy
+    from devsentry.process.sourcemaps import SourceMapPolicy
     from devsentry.sinks.alerts import AlertPolicy
     from devsentry.transports.server import Server
 
@@ -74,6 +76,7 @@ if TYPE_CHECKING:
     help="Largest envelope accepted, in MiB, after decompression (bigger gets a 413).",
 )
 @allow_origin_option
+@sourcemap_options
 @forward_options()
 @alert_options
 @quiet_option
@@ -93,6 +96,7 @@ def serve(
     keep: int,
     max_size: int,
     origins: OriginPolicy,
+    sourcemaps: SourceMapPolicy,
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
@@ -120,7 +124,7 @@ def serve(
     With --ui, the dashboard of `devsentry ui` takes the terminal while the server runs
     beside it; quitting the dashboard stops the server.
     """
-    from devsentry.render.banner import serve_banner
+    from devsentry.render.banner import serve_banner, sourcemaps_line
     from devsentry.render.forwarding import forward_line
     from devsentry.render.workflow import alerts_line
     from devsentry.service import make_sinks, run_until_stopped, serving
@@ -153,6 +157,8 @@ def serve(
             console.print(forward_line(policy), highlight=False)
         if alerts is not None:
             console.print(alerts_line(alerts), highlight=False)
+        if (maps := sourcemaps_line(sourcemaps.fetch_from, sourcemaps.dirs)) is not None:
+            console.print(maps, highlight=False, soft_wrap=True)
 
     try:
         run_until_stopped(
@@ -166,6 +172,7 @@ def serve(
                 forward=policy,
                 origins=origins,
                 alerts=alerts,
+                sourcemaps=sourcemaps,
             ),
             ready,
         )
@@ -213,6 +220,7 @@ def _serve_with_ui(
     "when the request carries Sentry auth.",
 )
 @store_option
+@sourcemap_options
 @forward_options(dsn_optional=True)
 @alert_options
 @quiet_option
@@ -222,6 +230,7 @@ def intercept(
     confdir: Path,
     sentry_hosts: tuple[str, ...],
     store_path: Path | None,
+    sourcemaps: SourceMapPolicy,
     forward: str | None,
     forward_types: str | None,
     forward_sample: float,
@@ -238,7 +247,7 @@ def intercept(
     from mitmproxy.version import VERSION
     from rich.text import Text
 
-    from devsentry.render.banner import intercept_banner
+    from devsentry.render.banner import intercept_banner, sourcemaps_line
     from devsentry.render.forwarding import forward_line
     from devsentry.render.workflow import alerts_line
     from devsentry.service import intercepting, make_sinks, run_until_stopped
@@ -267,6 +276,8 @@ def intercept(
             console.print(forward_line(policy), highlight=False)
         if alerts is not None:
             console.print(alerts_line(alerts), highlight=False)
+        if (maps := sourcemaps_line(sourcemaps.fetch_from, sourcemaps.dirs)) is not None:
+            console.print(maps, highlight=False, soft_wrap=True)
 
     try:
         run_until_stopped(
@@ -280,6 +291,7 @@ def intercept(
                 on_warning=warn,
                 forward=policy,
                 alerts=alerts,
+                sourcemaps=sourcemaps,
             ),
             ready,
         )
@@ -333,6 +345,7 @@ def addon_path() -> None:
 @listen_options
 @store_option
 @alert_options
+@sourcemap_options
 @quiet_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def run_command(
@@ -344,6 +357,7 @@ def run_command(
     confdir: Path,
     store_path: Path | None,
     alerts: AlertPolicy | None,
+    sourcemaps: SourceMapPolicy,
     quiet: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -372,10 +386,19 @@ def run_command(
     try:
         if use_proxy:
             target = intercept_target(
-                listen_host, listen_port, confdir, path, sink_console, warn, alerts=alerts
+                listen_host,
+                listen_port,
+                confdir,
+                path,
+                sink_console,
+                warn,
+                alerts=alerts,
+                sourcemaps=sourcemaps,
             )
         else:
-            target = serve_target(port, path, sink_console, spotlight=spotlight, alerts=alerts)
+            target = serve_target(
+                port, path, sink_console, spotlight=spotlight, alerts=alerts, sourcemaps=sourcemaps
+            )
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(Text("devsentry run: " + target.description, style="dim"), soft_wrap=True)

@@ -12,19 +12,24 @@ view asks — the console for what it prints, `show` — rather than for every i
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
 from devsentry.model import Model, ModelError, decode_item, is_binary, kind_of
+from devsentry.process.context import add_source_context
 from devsentry.process.normalize import normalize_event
 from devsentry.process.sender import Sender
+from devsentry.process.sourcemaps.locate import JS_PLATFORMS
 from devsentry.process.tags import event_tags
 from devsentry.process.verdict import InSentry, Note, in_sentry
 from devsentry.protocol.envelope import Envelope, Item
 from devsentry.protocol.times import epoch_seconds
 from devsentry.protocol.untrusted import decode_json
 from devsentry.store.records import Processed, ProcessedRecord
+
+if TYPE_CHECKING:
+    from devsentry.process.sourcemaps import Resolver
 
 __all__ = ["Derived", "judge", "process_item", "sender_of"]
 
@@ -72,9 +77,12 @@ def sender_of(record: _EnvelopeRow, envelope: Envelope) -> Sender:
     )
 
 
-def process_item(item: Item, sender: Sender, event_id: str | None = None) -> Derived:
+def process_item(
+    item: Item, sender: Sender, event_id: str | None = None, resolver: Resolver | None = None
+) -> Derived:
     """Decode, and for events normalize, one item; an item that cannot be read is `error`.
-    `event_id` is the envelope header's, which Relay gives the event it carries."""
+    `event_id` is the envelope header's, which Relay gives the event it carries; `resolver`
+    rewrites JavaScript frames through the source maps it prepared (`process.sourcemaps`)."""
     if not kind_of(item.type).normalized:
         return _as_sent(item)
     try:
@@ -86,6 +94,9 @@ def process_item(item: Item, sender: Sender, event_id: str | None = None) -> Der
     if event_id is not None:
         data["event_id"] = event_id
     removed = normalize_event(data, sender)
+    if resolver is not None and item.type == "event" and data.get("platform") in JS_PLATFORMS:
+        resolver.apply(data)
+    add_source_context(data)
     tags = event_tags(data)
     data["tags"] = [list(tag) for tag in tags]  # as Sentry's stored event has them
     normalized = _encode(data)

@@ -27,6 +27,7 @@ import msgspec
 from devsentry.ingest.pipeline import Committed
 from devsentry.model import Model
 from devsentry.process.derive import process_item, sender_of
+from devsentry.process.sourcemaps import Resolver
 from devsentry.process.summary import summarize
 from devsentry.protocol.envelope import Envelope, EnvelopeError, parse
 from devsentry.store.faults import StoreUnavailable
@@ -89,15 +90,19 @@ class _Pending(msgspec.Struct):
 class Indexer:
     """Decodes, groups and indexes committed envelopes in order, then notifies the sinks."""
 
-    def __init__(self, writer: StoreWriter, sinks: Sequence[Sink] = ()) -> None:
+    def __init__(
+        self, writer: StoreWriter, sinks: Sequence[Sink] = (), resolver: Resolver | None = None
+    ) -> None:
         self.writer = writer
         self.sinks = list(sinks)
+        self.resolver = resolver or Resolver()
         self._queue: deque[_Pending] = deque()
         self._from_store = True  # start by catching up on what a previous run left
         self._done_upto = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._once = Once(log)
+        self._inflight: list[_Pending] | None = None  # taken, waiting for its source maps
 
     def committed(self, committed: Committed) -> None:
         """Hand over a committed envelope (never blocks; never loses it: it is in the store)."""
@@ -112,16 +117,27 @@ class Indexer:
         self._wake.set()
 
     async def start(self) -> None:
+        await self.resolver.start()
         self.open()
 
     async def stop(self) -> None:
-        """Index everything committed so far, then stop."""
+        """Index everything committed so far (source maps fetched as usual: an app that
+        crashes and exits is the common case), then stop."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        try:
+            batch, self._inflight = self._inflight, None
+            while batch is not None:
+                if batch:
+                    await self._index_resolved(batch)
+                batch = self._take(_BATCH)
+        except StoreUnavailable as exc:  # full or locked: the next start indexes it
+            log.warning("not indexed yet (the next start does it): %s", exc.detail)
         self.close()
+        await self.resolver.close()
 
     def open(self) -> None:
         """`start` for hosts whose lifecycle hooks are synchronous (mitmproxy's `running`)."""
@@ -131,6 +147,7 @@ class Indexer:
     def _restart(self) -> None:
         """After a failure of its own: forget what is in memory, read it from the store."""
         self._queue.clear()
+        self._inflight = None
         self._from_store = True
         self._wake.set()
 
@@ -144,6 +161,9 @@ class Indexer:
             self._task.cancel()
             self._task = None
         try:
+            batch, self._inflight = self._inflight, None
+            if batch:  # cancelled while its maps were fetched: indexed without them
+                self._index_batch(batch)
             while self._index_next(_BATCH):
                 pass
         except StoreUnavailable as exc:  # full or locked: the next start indexes it
@@ -162,7 +182,10 @@ class Indexer:
                     await asyncio.sleep(_MAX_WAIT_UNDER_LOAD - (now - last))  # requests first
                     continue
                 try:
-                    more = self._index_next(_BATCH_UNDER_LOAD if flood else _BATCH)
+                    batch = self._take(_BATCH_UNDER_LOAD if flood else _BATCH)
+                    if batch:
+                        await self._index_resolved(batch)
+                    more = batch is not None
                 except StoreUnavailable:  # full, locked (the writer tells): it is all stored
                     self._restart()
                     await asyncio.sleep(_RETRY_UNAVAILABLE)
@@ -173,7 +196,16 @@ class Indexer:
                 await asyncio.sleep(0)
 
     def _index_next(self, limit: int) -> bool:
-        """Index up to `limit` envelopes; False when there was nothing to do."""
+        """Index up to `limit` envelopes; False when there was nothing to do. Synchronous
+        (the drain on stop): maps not fetched before are not fetched now."""
+        batch = self._take(limit)
+        if batch:
+            self._index_batch(batch)
+        return batch is not None
+
+    def _take(self, limit: int) -> list[_Pending] | None:
+        """The next envelopes to index (empty when only unparseable leftovers were marked
+        done); None when there is nothing to do."""
         batch: list[_Pending] = []
         if self._from_store:
             records = self.writer.unindexed(limit)
@@ -181,24 +213,49 @@ class Indexer:
                 self._from_store = False  # caught up: later envelopes arrive via committed()
             batch = [p for p in map(_from_record, records) if p is not None]
             if not records:
-                return bool(self._queue) and self._index_next(limit)
+                return self._take(limit) if self._queue else None
             self._done_upto = max(self._done_upto, records[-1].id)
             if not batch:  # only unparseable leftovers: mark them done
                 self.writer.index([(records[-1].id, NewEnvelope(b"", "", "", 0.0, []))])
-                return True
-        else:
-            while self._queue and len(batch) < limit:
-                pending = self._queue.popleft()
-                if pending.envelope_id > self._done_upto:  # not already read from the store
-                    batch.append(pending)
-            if not batch:
-                return False
+            return batch
+        while self._queue and len(batch) < limit:
+            pending = self._queue.popleft()
+            if pending.envelope_id > self._done_upto:  # not already read from the store
+                batch.append(pending)
+        return batch or None
+
+    def _index_batch(self, batch: list[_Pending]) -> None:
         self._index(batch)
         self._done_upto = max(self._done_upto, batch[-1].envelope_id)
-        return True
 
-    def _index(self, batch: list[_Pending]) -> None:
-        decoded = [self._decode(pending) for pending in batch]
+    async def _index_resolved(self, batch: list[_Pending]) -> None:
+        """Index the batch; events whose JavaScript frames need maps not looked up yet are
+        processed again once `prepare` fetched and parsed them (awaited: the loop goes on
+        answering SDKs meanwhile). Other events are processed once, as before."""
+        resolver = self.resolver
+        resolver.missed.clear()
+        decoded: list[list[Model | None]] = []
+        again: list[int] = []
+        for n, pending in enumerate(batch):
+            misses = resolver.misses
+            decoded.append(self._decode(pending))
+            if resolver.misses != misses:
+                again.append(n)
+        if resolver.missed:
+            self._inflight = batch  # a stop meanwhile indexes it (`stop`, `close`)
+            await resolver.prepare()
+            self._inflight = None
+            for n in again:
+                decoded[n] = self._decode(batch[n])
+            resolver.missed.clear()  # what is still missing is said in each frame's note
+        self._index(batch, decoded)
+        self._done_upto = max(self._done_upto, batch[-1].envelope_id)
+
+    def _index(
+        self, batch: list[_Pending], decoded: list[list[Model | None]] | None = None
+    ) -> None:
+        if decoded is None:
+            decoded = [self._decode(pending) for pending in batch]
         stored = self._write(batch)
         if not self.sinks:
             return
@@ -229,7 +286,7 @@ class Indexer:
         records: list[NewItem] = []
         for index, item in enumerate(envelope.items):
             try:
-                derived = process_item(item, sender, envelope.event_id)
+                derived = process_item(item, sender, envelope.event_id, self.resolver)
             except Exception as exc:  # a payload processing cannot take: that item's problem
                 self._once.failed(f"processing a {item.type!r} item", exc)
                 models.append(None)

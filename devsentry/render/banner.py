@@ -11,7 +11,18 @@ from rich.text import Text
 
 from devsentry import __version__
 
-__all__ = ["intercept_banner", "serve_banner"]
+__all__ = ["intercept_banner", "serve_banner", "sourcemaps_line"]
+
+
+def sourcemaps_line(fetch_from: Sequence[str], dirs: Sequence[Path]) -> Text | None:
+    """The banner's line when source-map options are given: where maps come from."""
+    if not fetch_from and not dirs:
+        return None
+    line = Text("Maps       ", "bold")
+    line.append("fetched from loopback" + "".join(f", {h}" for h in fetch_from))
+    if dirs:
+        line.append(" · by debug ID in " + ", ".join(str(d) for d in dirs))
+    return line
 
 
 def serve_banner(url: str, dsn: str, spotlight: str, store: Path) -> RenderableType:

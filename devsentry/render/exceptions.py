@@ -135,6 +135,7 @@ def _frames(frames: Sequence[Frame], platform: str | None, full: bool) -> list[R
     any_app = any(f.in_app for f in frames)
     out: list[RenderableType] = []
     hidden = 0
+    said: str | None = None  # the last source-map note drawn: the next same one is shorter
     last = len(frames) - 1
     middle = range(FRAMES_OLDEST, len(frames) - FRAMES_NEWEST) if not full else range(0)
     for n, frame in enumerate(frames):
@@ -154,6 +155,10 @@ def _frames(frames: Sequence[Frame], platform: str | None, full: bool) -> list[R
             hidden = 0
         detailed = full or bool(frame.in_app) or n == last
         out.append(_location(frame))
+        note = (frame.data or {}).get("sourcemap_note")
+        if isinstance(note, str) and note:
+            out.append(_sourcemap_note(note if note != said else "as above"))
+            said = note
         if detailed:
             out += _context(frame, platform)
             if frame.in_app or full:
@@ -180,6 +185,25 @@ def _location(frame: Frame) -> Text:
         line.append_text(safe(frame.function, "bold" if frame.in_app else "", single_line=True))
     if frame.in_app:
         line.append("  app", "green")
+    data = frame.data or {}
+    if data.get("symbolicated") is True and isinstance(data.get("sourcemap"), str):
+        line.append("  via ", "dim")
+        line.append_text(safe(_map_name(data["sourcemap"]), "dim", single_line=True, limit=60))
+    line.no_wrap, line.overflow = True, "ellipsis"
+    return line
+
+
+def _map_name(name: str) -> str:
+    """A map's URL or path as its file name (the whole of it is in `--json`)."""
+    if name.startswith("data:"):
+        return "inline map"
+    return name.rstrip("/").rsplit("/", 1)[-1] or name
+
+
+def _sourcemap_note(note: str) -> Text:
+    """Why a JavaScript frame still shows generated code (`data.sourcemap_note`)."""
+    line = Text("      ⚠ not resolved: ", "yellow")
+    line.append_text(safe(note, "dim", single_line=True, limit=200))
     line.no_wrap, line.overflow = True, "ellipsis"
     return line
 

@@ -33,6 +33,7 @@ from devsentry.model import Event, ModelError, decode_item, envelope_json, paylo
 from devsentry.process.crash import raised
 from devsentry.process.grouping import title_for
 from devsentry.process.naming import culprit_for
+from devsentry.process.sourcemaps import SourceMapPolicy
 from devsentry.protocol.envelope import Envelope, EnvelopeError, Item, parse
 from devsentry.store import writes
 from devsentry.store.query import Query
@@ -79,9 +80,18 @@ class DevSentry(LocalServer):
     """A `LocalServer` with the helpers tests want: decoded events, waiting, assertions,
     replaying fixture files, clearing, and snapshots."""
 
-    def __init__(self, store: Path, *, console: bool = True, width: int = 100) -> None:
+    def __init__(
+        self,
+        store: Path,
+        *,
+        console: bool = True,
+        width: int = 100,
+        sourcemaps: SourceMapPolicy | None = None,
+    ) -> None:
         self._context = contextvars.Context()
-        super().__init__(store, console=console, width=width, context=self._context)
+        super().__init__(
+            store, console=console, width=width, context=self._context, sourcemaps=sourcemaps
+        )
         self._snapshots: _Snapshots | None = None
         self._inert_client: Any = None
 

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from devsentry.ingest.forward import ForwardPolicy
 from devsentry.model import Payload, decode_item
+from devsentry.process.sourcemaps import SourceMapPolicy
 from devsentry.protocol.envelope import Envelope, parse
 from devsentry.service import Background, make_sinks, serving
 from devsentry.sinks.alerts import AlertPolicy
@@ -44,6 +45,7 @@ class LocalServer:
         keep: int = DEFAULT_KEEP,
         context: contextvars.Context | None = None,
         alerts: AlertPolicy | None = None,
+        sourcemaps: SourceMapPolicy | None = None,
     ) -> None:
         self.store_path = store
         self.port = port
@@ -64,6 +66,7 @@ class LocalServer:
                 forward=self.forward,
                 keep=self.keep,
                 alerts=alerts,
+                sourcemaps=sourcemaps,
             ),
             "devsentry test server",
             context=context,

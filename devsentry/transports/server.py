@@ -18,12 +18,13 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
-from devsentry.ingest import routes
+from devsentry.ingest import routes, uploads
 from devsentry.ingest.origins import OriginPolicy
 from devsentry.ingest.pipeline import Pipeline
 from devsentry.ingest.request import Request
+from devsentry.store.bundles import Bundles
 from devsentry.transports.address import DEFAULT_PORT, http_url
 
 __all__ = ["Server"]
@@ -44,6 +45,7 @@ class Server:
     port: int = DEFAULT_PORT
     max_body: int = 0  # compressed request bytes; 0 → the pipeline's max_size
     origins: OriginPolicy = field(default_factory=OriginPolicy)  # loopback only by default
+    bundles: Bundles | None = None  # where `sentry-cli sourcemaps upload` bundles go
     _runner: web.AppRunner | None = field(default=None, init=False, repr=False)
 
     def app(self) -> web.Application:
@@ -89,6 +91,8 @@ class Server:
             return _send(await self._refuse(request, route, self.origins.refusal(origin)))
         if request.method == "OPTIONS":  # preflight for any path, as Relay's CORS layer does
             return _send(routes.preflight())
+        if self.bundles is not None and (upload := uploads.match(request.method, request.path)):
+            return _send(await self._upload(request, upload, self.bundles))
         if route is None:
             return _send(routes.not_found(request.method, request.path))
         if not route.ingest:
@@ -98,6 +102,28 @@ class Server:
         except web.HTTPRequestEntityTooLarge as exc:
             return _send(routes.refused(413, f"request body too large: {exc.text}"))
         return _send(await routes.ingest(self.pipeline, ingest))
+
+    async def _upload(self, request: web.Request, what: str, bundles: Bundles) -> routes.Reply:
+        """Sentry's source-map upload API (`ingest.uploads`); disk work in a thread."""
+        if what == "options":
+            return uploads.chunk_options(f"{self.base_url}{request.path}")
+        if (request.content_length or 0) > 2 * uploads.MAX_REQUEST:
+            return routes.refused(413, "upload request too large")
+        if what == "assemble":
+            body = await request.read()
+            return await asyncio.to_thread(uploads.assemble, bundles, body)
+        try:
+            reader = await request.multipart()
+            async for part in reader:
+                if not isinstance(part, BodyPartReader) or part.filename is None:
+                    continue
+                data = await part.read(decode=False)
+                refusal = await asyncio.to_thread(uploads.add_chunk, bundles, part.filename, data)
+                if refusal is not None:
+                    return refusal
+        except (ValueError, AssertionError) as exc:  # not multipart
+            return routes.refused(400, f"not a chunk upload: {exc}")
+        return routes.Reply(200, b"", None)
 
     async def _refuse(
         self, request: web.Request, route: routes.Route | None, detail: str
