@@ -24,6 +24,7 @@ class DevsentryApp(App[None]):
     how often the store is polled for new items (seconds; 0: never)."""
 
     TITLE = "devsentry"
+    ENABLE_COMMAND_PALETTE = False  # every action has its key: the footer keeps the room
     CSS = """
     Screen { background: $background; }
     #title { height: 1; padding: 0 1; background: $panel; }
