@@ -1,10 +1,12 @@
-"""Reading a big store: `devsentry stats`, `issues`, `events`, `show` and `tags` on N envelopes.
+"""Reading a big store: `devsentry stats`, `issues`, `events`, `show`, `tags`, `perf`, `traces`
+and `trace` on N envelopes.
 
 1. Fills a scratch store with N small envelopes (default 1,000,000), written directly through
    `store/writes.py` in large transactions, as the writer and the indexer would write them:
    mostly error events spread over a few hundred issues and projects, some transactions and
    logs; events carry the dozen tags processing derives (facets counted as the indexer counts
-   them).
+   them). Every ten envelopes share a trace id; each transaction is a real payload with six
+   spans, indexed with its timing and span ops as the indexer indexes it (50 endpoints).
 2. Times each command as a user runs it (a fresh `python -m devsentry …` process, --json so no
    terminal rendering is timed), and `devsentry --version` as the baseline: Python starting and
    importing, which every command pays. Prints medians over `--repeat` runs.
@@ -17,6 +19,7 @@ A `--store` that already holds envelopes is timed as it is (no refill).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import statistics
 import subprocess
@@ -25,8 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import msgspec
+
 from devsentry.store import NewEnvelope, NewIssue, NewItem, Store, writes
-from devsentry.store.records import Processed
+from devsentry.store.records import NewTransaction, Processed
 
 BATCH = 20_000  # envelopes per transaction while filling
 ISSUES = 300
@@ -45,6 +50,11 @@ def envelope(n: int, now: float, padding: int) -> NewEnvelope:
         title = f"ValueError: bad input #{(n * 7919) % ISSUES}"
         issue = NewIssue(hash=hash_, title=title, culprit="app.views in handle", level="error")
     payload = b'{"message":"%s","padding":"%s"}' % (title.encode(), b"x" * padding)
+    trace_id = hashlib.md5(str(n // 10).encode()).hexdigest()
+    start = now - 86_400 + n * 0.01
+    timing = None
+    if item_type == "transaction":
+        payload, timing = _transaction(title, trace_id, start, n)
     raw = b'{"event_id":"%s"}\n{"type":"%s","length":%d}\n%s\n' % (
         event_id.encode(),
         item_type.encode(),
@@ -74,9 +84,59 @@ def envelope(n: int, now: float, padding: int) -> NewEnvelope:
                 user=f"id:{n % 1000}",
                 issue=issue,
                 processed=Processed(tags=_tags(n)) if item_type != "log" else None,
+                trace_id=trace_id,
+                transaction=timing,
             )
         ],
     )
+
+
+def _transaction(name: str, trace_id: str, start: float, n: int) -> tuple[bytes, NewTransaction]:
+    """A transaction with six spans (a db query per item, an HTTP call) and its index row;
+    durations vary by endpoint and over the day, and 1 in 20 fails."""
+    took = 0.02 + (n % 50) * 0.002 + (n % 997) / 997 * 0.03
+    status = "internal_error" if n % 20 == 0 else "ok"
+    spans = [
+        {
+            "span_id": f"{n % 2**32:08x}{i:08x}",
+            "parent_span_id": f"{n % 2**32:08x}00000000",
+            "trace_id": trace_id,
+            "op": "db" if i < 5 else "http.client",
+            "description": "SELECT * FROM items WHERE id = %s" if i < 5 else "GET /prices",
+            "start_timestamp": start + i * took / 7,
+            "timestamp": start + (i + 1) * took / 7,
+        }
+        for i in range(1, 7)
+    ]
+    payload = msgspec.json.encode(
+        {
+            "type": "transaction",
+            "transaction": name,
+            "start_timestamp": start,
+            "timestamp": start + took,
+            "contexts": {
+                "trace": {
+                    "trace_id": trace_id,
+                    "span_id": f"{n % 2**32:08x}00000000",
+                    "op": "http.server",
+                    "status": status,
+                }
+            },
+            "spans": spans,
+        }
+    )
+    timing = NewTransaction(
+        name=name,
+        start=start,
+        duration_ms=took * 1000,
+        trace_id=trace_id,
+        span_id=f"{n % 2**32:08x}00000000",
+        op="http.server",
+        status=status,
+        ops=[("db", took * 1000 * 4 / 7), ("http.client", took * 1000 / 7)],
+        spans=6,
+    )
+    return payload, timing
 
 
 def _tags(n: int) -> list[tuple[str, str]]:
@@ -128,6 +188,7 @@ def time_command(args: list[str], store: Path | None) -> float:
     return time.perf_counter() - start
 
 
+_TRACE = hashlib.md5(b"1234").hexdigest()[:12]  # a unique prefix of one trace's id
 COMMANDS = {
     "devsentry --version (baseline)": ["--version"],
     "devsentry stats --json": ["stats", "--json"],
@@ -139,6 +200,12 @@ COMMANDS = {
     "devsentry issues --tag (1 in 5) --json": ["issues", "--tag", "browser.name:Firefox", "--json"],
     "devsentry events --tag (1 in 5) --json": ["events", "--tag", "browser.name:Firefox", "--json"],
     "devsentry events --tag (1 in 1000) --json": ["events", "--tag", "user:id:7", "--json"],
+    "devsentry perf --json": ["perf", "--json"],
+    "devsentry perf --project 1 --json": ["perf", "--project", "1", "--json"],
+    "devsentry perf (rendered, 120 columns)": ["perf"],
+    "devsentry traces --json": ["traces", "--json"],
+    "devsentry trace <prefix> --json": ["trace", _TRACE, "--json"],
+    "devsentry trace <prefix> (rendered)": ["trace", _TRACE],
 }
 
 

@@ -1,4 +1,5 @@
-"""Render the README's pictures of `devsentry issues`, `show`, `events`, `tail` and `ui` as SVG.
+"""Render the README's pictures of `devsentry issues`, `show`, `events`, `tail`, `trace`,
+`perf` and `ui` as SVG.
 
 `show-react.svg` is drawn from a live run instead: the React app of tests/test_sourcemaps.py
 built by esbuild, served locally and run in headless Chromium, its error resolved through
@@ -6,7 +7,10 @@ the bundle's source map (needs the Node packages and Chromium `scripts/test` ins
 
 Every recorded fixture is POSTed to a real `LocalServer` with a temporary store, then the same
 library calls and renderers the commands use draw into a recording 100-column console, which
-is exported to `docs/images/*.svg`. Re-run after changing a view:
+is exported to `docs/images/*.svg`. The `trace` and `perf` pictures come from the shop's two
+FastAPI services (`tests/apps/services.py`, the real sentry-sdk) and its page in headless
+Chromium (`@sentry/browser`), run against another server for a few seconds. Re-run after
+changing a view:
 
     .venv/bin/python scripts/render_readme_images.py        # all of them
     .venv/bin/python scripts/render_readme_images.py --ui   # only the dashboard's
@@ -188,10 +192,48 @@ def main() -> None:
                     lambda c: c.print(*(render_stored(loaded) for loaded in stream)),
                 ),
             ]
+        written += trace_pictures(Path(tmp) / "traces.db")
         written += ui_pictures(path)
     written.append(react_picture())
     for path in written:
         print(path.relative_to(ROOT))
+
+
+def trace_pictures(path: Path) -> list[Path]:
+    """The shop's services and page with their real SDKs, then `trace` and `perf` of it."""
+    from devsentry.browse.perf import perf_report
+    from devsentry.browse.traces import load_trace, recent_traces
+    from devsentry.render.perf import render_perf
+    from devsentry.render.trace import render_trace
+    from tests.sdk_apps import clean_env, open_browser, start_fastapi
+
+    with LocalServer(path, console=False) as server:
+        env = clean_env(SHOP_ROLE="payments")
+        with start_fastapi(server.dsn_for(2), app="services:app", env=env) as payments:
+            env = clean_env(SHOP_ROLE="api", PAYMENTS_URL=payments.url)
+            with start_fastapi(server.dsn_for(1), app="services:app", env=env) as api:
+                for round_ in range(12):
+                    for endpoint in ("/authors", "/dashboard", "/checkout")[: 1 + round_ % 3]:
+                        api.get(endpoint)
+                    time.sleep(0.5)  # a script, not a test: spread the requests over the chart
+                with open_browser() as browser:
+                    browser.run(server.dsn_for(1), "prices", release="shop@2.0.0", api=payments.url)
+    with Store(path, readonly=True) as store:
+        checkout = next(
+            t
+            for t in recent_traces(store, since=None, project=None, limit=50)
+            if t.root == "/checkout"
+        )
+        trace = load_trace(store, checkout.trace_id)
+        report = perf_report(store)
+    return [
+        picture(
+            "trace",
+            f"devsentry trace {checkout.trace_id[:8]}",
+            lambda c: c.print(render_trace(trace)),
+        ),
+        picture("perf", "devsentry perf", lambda c: c.print(render_perf(report))),
+    ]
 
 
 if __name__ == "__main__":

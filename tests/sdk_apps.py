@@ -55,6 +55,7 @@ BROWSER_SCENARIOS = {
     "throw": "#coupon",  # an uncaught TypeError, reported through window.onerror
     "message": "#refresh",  # captureMessage("cache miss storm")
     "react": "#checkout",  # the React page: CartTotal throws, the ErrorBoundary reports it
+    "prices": "#prices",  # (with `api`) fetch the API during the pageload, then end it
 }
 
 START_TIMEOUT = 30.0  # seconds for an app (or Chromium) to come up on this 2-core machine
@@ -196,9 +197,14 @@ def _app_env(dsn: str, release: str | None, env: Mapping[str, str] | None) -> di
 
 
 def start_fastapi(
-    dsn: str, *, release: str | None = None, env: Mapping[str, str] | None = None
+    dsn: str,
+    *,
+    release: str | None = None,
+    env: Mapping[str, str] | None = None,
+    app: str = "fastapi_app:app",
 ) -> ServedApp:
-    """`tests/apps/fastapi_app.py` under uvicorn, reporting to `dsn`.
+    """`tests/apps/fastapi_app.py` (or another ASGI `app` of `tests/apps/`) under uvicorn,
+    reporting to `dsn`.
 
     The socket is bound here (port 0) and handed to uvicorn with `--fd`: it listens before
     uvicorn starts, so the first request simply waits until the app is up.
@@ -208,13 +214,13 @@ def start_fastapi(
         sock.bind(("127.0.0.1", 0))
         sock.listen(64)
         fd = sock.fileno()
-        command = [sys.executable, "-m", "uvicorn", "fastapi_app:app", "--fd", str(fd)]
+        command = [sys.executable, "-m", "uvicorn", app, "--fd", str(fd)]
         command += ["--log-level", "warning", "--no-access-log"]
-        app = _spawn("fastapi", command, APPS, _app_env(dsn, release, env), (fd,))
-        app.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        served = _spawn("fastapi", command, APPS, _app_env(dsn, release, env), (fd,))
+        served.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         sock.close()  # uvicorn holds its own copy
-    return app
+    return served
 
 
 def start_express(
@@ -489,12 +495,15 @@ class Browser:
         release: str | None = None,
         user: Mapping[str, str] | None = None,
         tags: Mapping[str, str] | None = None,
+        api: str | None = None,
         timeout: float = 15.0,
     ) -> BrowserRun:
         """Load the page with the SDK pointed at `dsn`, run `scenario` (a key of
         `BROWSER_SCENARIOS`) with this release, user (`{"id": …, "email": …}`) and tags,
-        and return once the SDK flushed."""
+        and return once the SDK flushed. With `api` (a backend's URL) the page traces."""
         config = {"dsn": dsn, "release": release, "user": dict(user or {}), "tags": tags or {}}
+        if api is not None:
+            config["api"] = api
         dsn_url = urlsplit(dsn)
         job = {
             "url": self.page_url + page,

@@ -17,7 +17,7 @@ from devsentry.store.outbox import Delivery
 from devsentry.store.records import IssueRecord, ItemRecord, TagFacet
 from devsentry.store.workflow import effective
 
-__all__ = ["facets_json", "forward_json", "issue_json", "item_json", "show_json"]
+__all__ = ["evidence_of", "facets_json", "forward_json", "issue_json", "item_json", "show_json"]
 
 
 def forward_json(delivery: Delivery | None) -> dict[str, Any] | None:
@@ -81,6 +81,7 @@ def issue_json(r: IssueRecord, releases: list[str] | None = None) -> dict[str, A
         "project": r.project,
         "status": status,
         "substatus": substatus,
+        "category": r.category,
         **workflow_json(r),
     }
 
@@ -98,6 +99,17 @@ def workflow_json(r: IssueRecord) -> dict[str, Any]:
         "ignore_events_left": left if r.status == "ignored" else None,
         "regressed_at": rfc3339(r.regressed_at),
     }
+
+
+def evidence_of(issue: IssueRecord) -> dict[str, Any] | None:
+    """A performance issue's evidence (the statement, its parent span, how many times it ran)."""
+    if not issue.evidence:
+        return None
+    try:
+        data = msgspec.json.decode(issue.evidence)
+    except msgspec.DecodeError:  # devsentry's own JSON: a damaged store
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def facets_json(facets: list[TagFacet]) -> list[dict[str, Any]]:
@@ -121,6 +133,7 @@ def show_json(detail: Detail) -> dict[str, Any]:
     if detail.issue is not None:
         issue = issue_json(detail.issue, detail.releases)
         issue["tags"] = facets_json(detail.facets)
+        issue["evidence"] = evidence_of(detail.issue)
     return {
         "item": item_json(detail.record, detail.forward),
         "issue": issue,

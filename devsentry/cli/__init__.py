@@ -5,7 +5,14 @@ messages and exit codes (`status.ExitStatus`) at the edge. Modules import the li
 inside the commands, so `devsentry --help` and every command start fast.
 """
 
-from devsentry.cli import browse, dashboard, files, serving, workflow  # noqa: F401  (they add their commands)
+from devsentry.cli import (  # noqa: F401  (they add their commands)
+    browse,
+    dashboard,
+    files,
+    serving,
+    traces,
+    workflow,
+)
 from devsentry.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -282,6 +282,10 @@ def since_option(what: str = "Only what arrived") -> Callable[[F], F]:
     )
 
 
+def project_option(func: F) -> F:
+    return click.option("--project", help="Only this project id (the number in the DSN).")(func)
+
+
 def filter_options(func: F) -> F:
     """The filters `issues`, `events` and `tail` share, folded into one `query` argument."""
 
@@ -320,7 +324,7 @@ def filter_options(func: F) -> F:
         return func(*args, **kwargs)
 
     options = [
-        click.option("--project", help="Only this project id (the number in the DSN)."),
+        project_option,
         click.option("--release", help="Only this release."),
         click.option("--environment", help="Only this environment."),
         click.option(

@@ -7,9 +7,23 @@ for error and message events the issue grouping puts them in.
 
 from __future__ import annotations
 
-from devsentry.model import Event, Payload, attachment_info, kind_of
+from devsentry.model import (
+    Event,
+    Payload,
+    SpanContainer,
+    Transaction,
+    attachment_info,
+    kind_of,
+)
 from devsentry.model.base import sdk_label
 from devsentry.process.grouping import group_event
+from devsentry.process.performance import (
+    container_timing,
+    detect,
+    detect_segment,
+    problem_issue,
+    timing,
+)
 from devsentry.protocol.envelope import Envelope, Item
 from devsentry.store.records import NewIssue, NewItem, storable
 
@@ -46,6 +60,10 @@ def summarize(
             record.event_id = envelope.event_id or record.event_id
             if kind_of(item.type).groups:
                 _group(record, model)
+            elif isinstance(model, Transaction):
+                _performance(record, model)
+        elif isinstance(model, SpanContainer):
+            _segment_performance(record, model)
     elif item.type == "attachment":
         info = attachment_info(item)
         record.title = f"{info.filename or 'attachment'} ({info.size:,} bytes)"
@@ -96,3 +114,21 @@ def _group(record: NewItem, event: Event) -> None:
         platform=event.platform,
         basis=grouping.basis,
     )
+
+
+def _performance(record: NewItem, tx: Transaction) -> None:
+    """A transaction's timing row, and the issue of the first performance problem its spans
+    show (a transaction is one item: it counts in one issue, as its first problem)."""
+    record.transaction = timing(tx)
+    problems = detect(tx)
+    if problems:
+        record.issue = problem_issue(problems[0], tx.transaction, tx.platform)
+
+
+def _segment_performance(record: NewItem, container: SpanContainer) -> None:
+    """The same for streamed spans: the segment's row and its first problem."""
+    record.transaction = container_timing(container)
+    problems = detect_segment(container)
+    if problems:
+        name = record.transaction.name if record.transaction is not None else None
+        record.issue = problem_issue(problems[0], name, record.platform)

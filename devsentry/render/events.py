@@ -307,6 +307,17 @@ def _trace(meta: ItemMeta, tag: Text, facts: TraceFacts) -> RenderableType:
         lines.extend(_span_rows(top, facts.duration))
     if came_from := origin(meta):
         lines.append(came_from)
+    if meta.trace_errors and meta.trace_id:
+        lines.append(
+            Text.assemble(
+                (f"✖ its trace holds {plural(meta.trace_errors, 'error')}", "bold red"),
+                (f"   devsentry trace {clean(meta.trace_id, single_line=True)[:12]}", "dim"),
+            )
+        )
+    if meta.issue_id is not None and (line := issue_line(meta)) is not None:
+        if meta.problem:
+            line = Text.assemble(("⚠ ", "yellow"), (meta.problem, "bold yellow"), " · ", line)
+        lines.append(line)
     return block(meta, tag, head, lines)
 
 

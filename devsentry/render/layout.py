@@ -79,6 +79,9 @@ class ItemMeta(msgspec.Struct, kw_only=True):
     issue_id: int | None = None
     issue_count: int | None = None  # 1: this event opened the issue
     new_in: str | None = None  # a new issue's release, when the project had others before
+    trace_id: str | None = None
+    trace_errors: int = 0  # a transaction's: error events its trace held when it arrived
+    problem: str | None = None  # a transaction's performance issue title (N+1 Query, …)
 
     @property
     def when(self) -> float:
@@ -112,6 +115,7 @@ class ItemMeta(msgspec.Struct, kw_only=True):
             culprit=culprit,
             issue_id=issue_id,
             issue_count=issue_count,
+            trace_id=summary.trace_id,
         )
 
     @classmethod
@@ -119,7 +123,7 @@ class ItemMeta(msgspec.Struct, kw_only=True):
         cls, record: ItemRecord, issue: IssueRecord | None, count: int | None = None
     ) -> ItemMeta:
         """From the store's rows; `count` is the issue's event count when the item arrived."""
-        return cls.of(
+        meta = cls.of(
             record,
             project=record.project,
             received=record.received,
@@ -127,6 +131,9 @@ class ItemMeta(msgspec.Struct, kw_only=True):
             issue_id=record.issue_id,
             issue_count=count if count is not None else (issue.count if issue else None),
         )
+        if issue is not None and issue.category == "performance":
+            meta.problem = issue.title
+        return meta
 
 
 def local_time(seconds: float | None, fmt: str) -> str | None:

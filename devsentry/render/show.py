@@ -48,7 +48,9 @@ from devsentry.render.layout import (
 )
 from devsentry.render.levels import level_text
 from devsentry.render.lists import Col, ListTable, ago
+from devsentry.render.problems import problem_rows
 from devsentry.render.text import clean, safe, safe_json
+from devsentry.render.trace import trace_command
 from devsentry.render.verdict import verdict_rows
 from devsentry.render.waterfall import WaterfallView, container_waterfall, transaction_waterfall
 from devsentry.render.workflow import status_line
@@ -63,6 +65,12 @@ def render_detail(detail: Detail, *, full: bool = False, now: float | None = Non
     model, item = detail.model, detail.item
     meta = ItemMeta.stored(detail.record, detail.issue)
     parts: list[RenderableType] = [heading(detail, now)]
+    if detail.record.trace_id:
+        parts.append(
+            Text.assemble(("its trace: ", "dim"), (trace_command(detail.record.trace_id), "cyan"))
+        )
+    if detail.issue is not None and detail.issue.category == "performance":
+        parts += section("Performance problem", *problem_rows(detail.issue))
     if item is None or detail.error is not None:
         meta.error = detail.error or meta.error
         label = "invalid: " if item is not None else "could not show the payload: "

@@ -18,10 +18,13 @@ from devsentry.render.layout import ms
 from devsentry.render.text import clean
 
 __all__ = [
+    "SpanNode",
     "SpanRow",
     "Waterfall",
     "WaterfallView",
     "container_waterfall",
+    "span_extent",
+    "span_tree",
     "transaction_waterfall",
 ]
 
@@ -36,6 +39,8 @@ class SpanRow(msgspec.Struct, kw_only=True):
     depth: int
     prefix: str  # tree connectors, e.g. "│  ├─ "
     status: str | None = None
+    service: str | None = None  # which service sent it, in a trace across services
+    kind: str = "span"  # or "error", "log": a moment on the span, drawn as a mark
 
 
 class Waterfall(msgspec.Struct, kw_only=True):
@@ -46,7 +51,7 @@ class Waterfall(msgspec.Struct, kw_only=True):
     rows: list[SpanRow]
 
 
-class _Node(msgspec.Struct):
+class SpanNode(msgspec.Struct):
     span_id: str | None
     parent: str | None
     name: str
@@ -54,15 +59,17 @@ class _Node(msgspec.Struct):
     start: float | None
     end: float | None
     status: str | None
+    service: str | None = None
+    kind: str = "span"
 
 
-def _tree(nodes: Sequence[_Node], roots: Sequence[_Node]) -> list[SpanRow]:
+def span_tree(nodes: Sequence[SpanNode], roots: Sequence[SpanNode]) -> list[SpanRow]:
     """Rows depth first, children by start time; spans whose parent is unknown hang off the
     first root (or are roots themselves when there is none)."""
     ids = {n.span_id for n in nodes if n.span_id}
     root_ids = {id(r) for r in roots}
-    children: dict[str | None, list[_Node]] = {}
-    top: list[_Node] = list(roots)
+    children: dict[str | None, list[SpanNode]] = {}
+    top: list[SpanNode] = list(roots)
     for node in nodes:
         if id(node) in root_ids:
             continue
@@ -77,10 +84,10 @@ def _tree(nodes: Sequence[_Node], roots: Sequence[_Node]) -> list[SpanRow]:
     rows: list[SpanRow] = []
     seen: set[int] = set()
 
-    def key(n: _Node) -> float:
+    def key(n: SpanNode) -> float:
         return n.start if n.start is not None else float("inf")
 
-    def walk(node: _Node, depth: int, lead: str, connector: str) -> None:
+    def walk(node: SpanNode, depth: int, lead: str, connector: str) -> None:
         if id(node) in seen:  # a parent_span_id loop in a hand-made payload
             return
         seen.add(id(node))
@@ -95,6 +102,8 @@ def _tree(nodes: Sequence[_Node], roots: Sequence[_Node]) -> list[SpanRow]:
                 depth=depth,
                 prefix=lead + connector,
                 status=node.status,
+                service=node.service,
+                kind=node.kind,
             )
         )
         kids = sorted(children.get(node.span_id, []) if node.span_id else [], key=key)
@@ -107,7 +116,7 @@ def _tree(nodes: Sequence[_Node], roots: Sequence[_Node]) -> list[SpanRow]:
     return rows
 
 
-def _extent(nodes: Sequence[_Node]) -> float | None:
+def span_extent(nodes: Sequence[SpanNode]) -> float | None:
     starts = [n.start for n in nodes if n.start is not None]
     ends = [n.end for n in nodes if n.end is not None]
     return max(ends) - min(starts) if starts and ends else None
@@ -116,7 +125,7 @@ def _extent(nodes: Sequence[_Node]) -> float | None:
 def transaction_waterfall(tx: Transaction) -> Waterfall:
     """The transaction is the root span (its `contexts.trace`); `spans` hang below it."""
     trace = tx.trace_context
-    root = _Node(
+    root = SpanNode(
         trace.span_id if trace else None,
         None,
         tx.transaction or "<unnamed transaction>",
@@ -126,7 +135,7 @@ def transaction_waterfall(tx: Transaction) -> Waterfall:
         trace.status if trace else None,
     )
     nodes = [root] + [
-        _Node(
+        SpanNode(
             s.span_id,
             s.parent_span_id,
             s.description or s.op or "span",
@@ -140,16 +149,16 @@ def transaction_waterfall(tx: Transaction) -> Waterfall:
     return Waterfall(
         name=root.name,
         op=root.op,
-        total=_extent(nodes),
+        total=span_extent(nodes),
         status=root.status,
-        rows=_tree(nodes, [root]),
+        rows=span_tree(nodes, [root]),
     )
 
 
 def container_waterfall(container: SpanContainer) -> Waterfall:
     """Streamed (v2) spans: the segment span is the root when the SDK marked one."""
     nodes = [
-        _Node(
+        SpanNode(
             s.span_id,
             s.parent_span_id,
             s.name or s.op or "span",
@@ -165,9 +174,9 @@ def container_waterfall(container: SpanContainer) -> Waterfall:
     return Waterfall(
         name=root.name if root else None,
         op=root.op if root else None,
-        total=_extent(nodes),
+        total=span_extent(nodes),
         status=root.status if root else None,
-        rows=_tree(nodes, segments),
+        rows=span_tree(nodes, segments),
     )
 
 
@@ -191,21 +200,28 @@ class WaterfallView:
         width = options.max_width
         names = [clean(r.prefix + r.name, single_line=True) for r in rows]
         ops = [clean(r.op or "", single_line=True) for r in rows]
-        took = [ms(r.duration) for r in rows]
+        took = [ms(r.duration) if r.kind == "span" else "" for r in rows]
+        services = [clean(r.service or "", single_line=True) for r in rows]
+        svc_w = min(max(len("SERVICE"), *map(len, services)), 24) if any(services) else 0
+        svc_w = svc_w if width >= 90 else 0
         op_w = min(max(len("OP"), *map(len, ops)), 16) if width >= 70 else 0
         took_w = max(len("DURATION"), *map(len, took))
-        name_w = min(max(len("SPAN"), *map(len, names)), max(16, width * 2 // 5))
-        gaps = 3 if op_w else 2
-        bar_w = width - name_w - op_w - took_w - gaps
+        share = width // 3 if svc_w else width * 2 // 5  # a trace's service column takes some
+        name_w = min(max(len("SPAN"), *map(len, names)), max(16, share))
+        gaps = (3 if op_w else 2) + (1 if svc_w else 0)
+        bar_w = width - name_w - op_w - took_w - svc_w - gaps
         if bar_w < 10:  # narrow: give the timeline its minimum, take it from the names
             name_w = max(8, name_w - (10 - bar_w))
-            bar_w = max(0, width - name_w - op_w - took_w - gaps)
+            bar_w = max(0, width - name_w - op_w - took_w - svc_w - gaps)
         total = self.waterfall.total or max((r.duration or 0.0 for r in rows), default=0.0)
 
-        def line(name: Text, op: Text, dur: Text, bar: Text) -> Text:
+        def line(name: Text, op: Text, dur: Text, bar: Text, svc: Text | None = None) -> Text:
             out = Text(no_wrap=True, overflow="ellipsis")
             out.append_text(_fit(name, name_w))
             out.append(" ")
+            if svc_w:
+                out.append_text(_fit(svc or Text(""), svc_w))
+                out.append(" ")
             if op_w:
                 out.append_text(_fit(op, op_w))
                 out.append(" ")
@@ -216,17 +232,26 @@ class WaterfallView:
 
         axis = Text(f"0{ms(total).rjust(max(bar_w - 1, 0))}" if bar_w > 12 else "", "dim")
         yield line(
-            Text("SPAN", "bold dim"), Text("OP", "bold dim"), Text("DURATION", "bold dim"), axis
+            Text("SPAN", "bold dim"),
+            Text("OP", "bold dim"),
+            Text("DURATION", "bold dim"),
+            axis,
+            Text("SERVICE", "bold dim"),
         )
-        for row, name, op, dur in zip(rows, names, ops, took, strict=True):
-            failed = row.status not in (None, "ok", "unset")
+        previous_service = None
+        for row, name, op, dur, svc in zip(rows, names, ops, took, services, strict=True):
+            failed = row.status not in (None, "ok", "unset") or row.kind == "error"
             name_text = Text(row.prefix, "dim")
-            name_text.append(name[len(clean(row.prefix)) :], "bold" if row.depth == 0 else "")
+            style = _KIND_STYLE.get(row.kind, "bold" if row.depth == 0 else "")
+            name_text.append(name[len(clean(row.prefix)) :], style)
+            shown_svc = Text(svc, "cyan") if svc and svc != previous_service else Text("")
+            previous_service = svc or previous_service
             yield line(
                 name_text,
                 Text(op, "dim"),
                 Text(dur, "red" if failed else ""),
                 _bar(row, total, bar_w, "red" if failed else "green"),
+                shown_svc,
             )
         if len(every) > len(rows):
             yield Text(f"… {len(every) - len(rows):,} more spans (--full shows them)", "dim")
@@ -244,10 +269,19 @@ def _fit(text: Text, width: int, *, right: bool = False) -> Text:
     return text
 
 
+_KIND_STYLE = {"error": "bold red", "log": "yellow"}
+_MARKS = {"error": "✖", "log": "•"}
+
+
 def _bar(row: SpanRow, total: float, width: int, style: str) -> Text:
-    """Spaces up to the span's start, then a block as long as the span (at least one cell)."""
-    if width <= 0 or row.offset is None or row.duration is None or total <= 0:
+    """Spaces up to the span's start, then a block as long as the span (at least one cell);
+    an error or a log is a mark at its moment."""
+    if width <= 0 or row.offset is None or total <= 0:
         return Text("")
     start = min(round(row.offset / total * width), width - 1)
+    if row.kind in _MARKS:
+        return Text.assemble(" " * start, (_MARKS[row.kind], _KIND_STYLE[row.kind]))
+    if row.duration is None:
+        return Text("")
     end = min(round((row.offset + row.duration) / total * width), width)
     return Text.assemble(" " * start, ("█" * max(1, end - start), style))

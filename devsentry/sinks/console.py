@@ -61,6 +61,9 @@ def item_meta(captured: Captured, index: int) -> ItemMeta:
         issue_count=stored.issue_count if stored is not None else None,
     )
     meta.new_in = stored.new_in if stored is not None else None
+    meta.trace_errors = stored.trace_errors if stored is not None else 0
+    if record.issue is not None and record.issue.category == "performance":
+        meta.problem = record.issue.title
     return meta
 
 

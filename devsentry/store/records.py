@@ -19,6 +19,7 @@ __all__ = [
     "NewEnvelope",
     "NewIssue",
     "NewItem",
+    "NewTransaction",
     "Processed",
     "ProcessedRecord",
     "StoredEnvelope",
@@ -66,6 +67,23 @@ class NewItem(msgspec.Struct):
     error: str | None = None  # why the payload could not be decoded, if it could not
     issue: NewIssue | None = None
     processed: Processed | None = None  # what the processing stage derived, for events
+    transaction: NewTransaction | None = None  # a transaction's timing, for `perf` and `traces`
+
+
+class NewTransaction(msgspec.Struct):
+    """What `perf` and `traces` read of one transaction, kept at index time (durations in ms)."""
+
+    name: str
+    start: float
+    duration_ms: float
+    trace_id: str | None = None
+    span_id: str | None = None
+    parent_span_id: str | None = None
+    op: str | None = None
+    status: str | None = None
+    vitals: dict[str, float] = msgspec.field(default_factory=dict)  # lcp, fcp, cls, inp, ttfb
+    ops: list[tuple[str, float]] = msgspec.field(default_factory=list)  # time per span op
+    spans: int = 0
 
 
 class Processed(msgspec.Struct):
@@ -87,6 +105,8 @@ class NewIssue(msgspec.Struct):
     value: str | None = None
     platform: str | None = None
     basis: str | None = None
+    category: str = "error"  # or "performance" (a problem found in a transaction's spans)
+    evidence: str | None = None  # a performance problem's evidence, JSON
 
 
 class NewEnvelope(msgspec.Struct):
@@ -139,6 +159,8 @@ class IssueRecord(msgspec.Struct):
     ignore_count: int | None = None
     ignore_count_base: int | None = None
     regressed_at: float | None = None
+    category: str = "error"
+    evidence: str | None = None  # a performance problem's evidence, JSON
 
     @property
     def short_id(self) -> str:
@@ -190,6 +212,7 @@ class StoredItem(msgspec.Struct):
     issue_count: int | None = None  # 1 means the issue is new
     new_in: str | None = None  # a new issue's release, when earlier releases were seen
     came_back: CameBack | None = None  # this event regressed its issue, or ended its ignore
+    trace_errors: int = 0  # a transaction's: error events of its trace indexed so far
 
 
 class CameBack(msgspec.Struct):
@@ -237,6 +260,7 @@ ISSUE_COLUMNS = (
     # the workflow's columns
     ", status, substatus, resolved_at, resolved_in_release, ignored_at, ignore_until,"
     " ignore_count, ignore_count_base, regressed_at"
+    ", category, evidence"
 )
 ENVELOPE_COLUMNS = (
     "id, received, project, event_id, transport, client, remote_addr, content_encoding, size, raw,"

@@ -172,7 +172,7 @@ CREATE TABLE IF NOT EXISTS releases (
     PRIMARY KEY (project, release)
 ) WITHOUT ROWID;
 """,
-    # issue workflow: each issue's status (unresolved, resolved, ignored) as Sentry keeps it,
+    # 4: the issue workflow. Each issue's status (unresolved, resolved, ignored) as Sentry keeps it,
     # when it was resolved (and in which release), how long an ignore holds, and when it
     # regressed (store/workflow.py owns the rules).
     """
@@ -186,6 +186,42 @@ ALTER TABLE issues ADD COLUMN ignore_count INTEGER;
 ALTER TABLE issues ADD COLUMN ignore_count_base INTEGER;
 ALTER TABLE issues ADD COLUMN regressed_at REAL;
 CREATE INDEX IF NOT EXISTS issues_status ON issues (status, last_seen);
+""",
+    # 5: traces and performance. Items are found by trace; each transaction's timing, status and
+    # Web Vitals (and its time per span op) are kept at index time so `perf` and `traces`
+    # read one narrow table; issues say whether they are errors or performance problems.
+    """
+CREATE INDEX IF NOT EXISTS items_trace ON items (trace_id);
+CREATE TABLE IF NOT EXISTS transactions (
+    item_id INTEGER PRIMARY KEY,
+    project TEXT NOT NULL,
+    trace_id TEXT,
+    span_id TEXT,
+    parent_span_id TEXT,
+    name TEXT NOT NULL,
+    op TEXT,
+    start REAL NOT NULL,
+    duration_ms REAL NOT NULL,
+    status TEXT,
+    lcp REAL,
+    fcp REAL,
+    cls REAL,
+    inp REAL,
+    ttfb REAL,
+    spans INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS transactions_perf
+    ON transactions (name, op, project, start, duration_ms, status);
+CREATE INDEX IF NOT EXISTS transactions_start ON transactions (start);
+CREATE INDEX IF NOT EXISTS transactions_trace ON transactions (trace_id);
+CREATE TABLE IF NOT EXISTS transaction_ops (
+    item_id INTEGER NOT NULL,
+    op TEXT NOT NULL,
+    duration_ms REAL NOT NULL,
+    PRIMARY KEY (item_id, op)
+) WITHOUT ROWID;
+ALTER TABLE issues ADD COLUMN category TEXT NOT NULL DEFAULT 'error';
+ALTER TABLE issues ADD COLUMN evidence TEXT;
 """,
 )
 

@@ -21,6 +21,7 @@ from devsentry.store.records import (
     CameBack,
     NewEnvelope,
     NewIssue,
+    NewTransaction,
     Processed,
     StoredItem,
 )
@@ -136,6 +137,7 @@ def insert_items(
     facets = _Facets()
     releases = _Releases()
     derived: list[tuple[int, Processed]] = []
+    timings: list[tuple[int, str, NewTransaction]] = []
     for envelope_id, env in batch:
         for item in env.items:
             item_id = last_item + len(item_rows) + 1
@@ -159,6 +161,8 @@ def insert_items(
                 releases.add(env.project, item.release, env.received)
             if item.processed is not None:
                 derived.append((item_id, item.processed))
+            if item.transaction is not None:
+                timings.append((item_id, env.project, item.transaction))
             issue_of.append(key)
             item_rows.append(
                 [
@@ -226,6 +230,10 @@ def insert_items(
             )
         )
     db.executemany(f"INSERT INTO items ({ITEM_COLUMNS}) VALUES ({_ITEM_PLACEHOLDERS})", item_rows)
+    if timings:
+        errors = _write_transactions(db, timings)
+        for entry in stored:
+            entry.trace_errors = errors.get(entry.id, 0)
     if batch:
         db.execute(
             "INSERT INTO meta (key, value) VALUES ('indexed_upto', ?) ON CONFLICT (key)"
@@ -344,19 +352,76 @@ def _write_derived(db: sqlite3.Connection, derived: list[tuple[int, Processed]])
         )
 
 
+def _write_transactions(
+    db: sqlite3.Connection, timings: list[tuple[int, str, NewTransaction]]
+) -> dict[int, int]:
+    """Each transaction's timing row and time per span op (for `perf` and `traces`); returns
+    how many error events each one's trace holds so far (one indexed lookup per trace).
+    A row without a name only adds Web Vitals to its segment's row (streamed vital spans)."""
+    updates = [t for _, _, t in timings if not t.name]
+    timings = [entry for entry in timings if entry[2].name]
+    for t in updates:
+        db.execute(
+            "UPDATE transactions SET lcp = coalesce(lcp, ?), fcp = coalesce(fcp, ?),"
+            " cls = coalesce(cls, ?), inp = coalesce(inp, ?), ttfb = coalesce(ttfb, ?)"
+            " WHERE trace_id = ? AND span_id = ?",
+            (
+                *(t.vitals.get(v) for v in ("lcp", "fcp", "cls", "inp", "ttfb")),
+                t.trace_id,
+                t.span_id,
+            ),
+        )
+    db.executemany(
+        "INSERT OR REPLACE INTO transactions (item_id, project, trace_id, span_id,"
+        " parent_span_id, name, op, start, duration_ms, status, lcp, fcp, cls, inp, ttfb, spans)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                item_id,
+                project,
+                t.trace_id,
+                t.span_id,
+                t.parent_span_id,
+                t.name,
+                t.op,
+                t.start,
+                t.duration_ms,
+                t.status,
+                *(t.vitals.get(v) for v in ("lcp", "fcp", "cls", "inp", "ttfb")),
+                t.spans,
+            )
+            for item_id, project, t in timings
+        ],
+    )
+    ops = [(item_id, op, took) for item_id, _, t in timings for op, took in t.ops]
+    if ops:
+        db.executemany(
+            "INSERT OR REPLACE INTO transaction_ops (item_id, op, duration_ms) VALUES (?, ?, ?)",
+            ops,
+        )
+    counts: dict[str, int] = {}
+    for trace_id in {t.trace_id for _, _, t in timings if t.trace_id}:
+        (counts[trace_id],) = db.execute(
+            "SELECT count(*) FROM items WHERE trace_id = ? AND type = 'event'"
+            " AND issue_id IS NOT NULL",
+            (trace_id,),
+        ).fetchone()
+    return {item_id: counts.get(t.trace_id or "", 0) for item_id, _, t in timings}
+
+
 def _upsert_issue(
     db: sqlite3.Connection, key: tuple[str, str], update: _IssueUpdate
 ) -> tuple[int, int, str]:
     issue = update.latest
     row = db.execute(
         "INSERT INTO issues (project, hash, title, culprit, level, type, value, platform,"
-        " basis, count, first_seen, last_seen, first_release)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " basis, count, first_seen, last_seen, first_release, category, evidence)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT (project, hash) DO UPDATE SET count = count + excluded.count,"
         " last_seen = max(last_seen, excluded.last_seen),"
         " first_seen = min(first_seen, excluded.first_seen),"
         " title = excluded.title, culprit = excluded.culprit, level = excluded.level,"
-        " value = excluded.value"
+        " value = excluded.value, evidence = coalesce(excluded.evidence, evidence)"
         " RETURNING id, count, status",
         (
             key[0],
@@ -372,6 +437,8 @@ def _upsert_issue(
             update.first_seen,
             update.last_seen,
             update.first_release,
+            issue.category,
+            issue.evidence,
         ),
     ).fetchone()
     return int(row[0]), int(row[1]), str(row[2])
@@ -461,6 +528,8 @@ def prune_upto(db: sqlite3.Connection, cutoff: int, limit: int | None = None) ->
         if last_item is not None:  # item ids grow with envelope ids: a range of each table
             db.execute("DELETE FROM processed WHERE item_id <= ?", (last_item,))
             db.execute("DELETE FROM item_tags WHERE item_id <= ?", (last_item,))
+            db.execute("DELETE FROM transactions WHERE item_id <= ?", (last_item,))
+            db.execute("DELETE FROM transaction_ops WHERE item_id <= ?", (last_item,))
         db.execute("DELETE FROM items WHERE envelope_id <= ?", (upto,))
         # pending deliveries outlive retention: only settled outbox rows go with their envelope
         db.execute(
@@ -510,7 +579,7 @@ def clear(db: sqlite3.Connection) -> None:
         )
         for table in (
             *("items", "processed", "item_tags", "issue_users", "issue_tags", "issues"),
-            *("releases", "envelopes", "rejected", "outbox"),
+            *("releases", "envelopes", "rejected", "outbox", "transactions", "transaction_ops"),
         ):
             db.execute(f"DELETE FROM {table}")
     db.execute("VACUUM")

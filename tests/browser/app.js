@@ -1,7 +1,9 @@
 // The shop's front end, reporting through the real @sentry/browser. esbuild bundles this file
 // (tests/sdk_apps.py); the test driver (tests/node/browser.js) injects the configuration
 // before the page loads, so the page's URL stays plain:
-//   window.SHOP_CONFIG = {dsn, release, user: {id, email}, tags: {name: value}}
+//   window.SHOP_CONFIG = {dsn, release, user: {id, email}, tags: {name: value}, api}
+// With `api` (the URL of the shop's backend), the page traces: a pageload transaction with
+// the Web Vitals the SDK measures, and fetches to the API that continue the trace there.
 import * as Sentry from '@sentry/browser';
 
 const config = window.SHOP_CONFIG || {};
@@ -10,6 +12,13 @@ Sentry.init({
   dsn: config.dsn,
   release: config.release || undefined,
   environment: 'development',
+  ...(config.api
+    ? {
+        integrations: [Sentry.browserTracingIntegration()],
+        tracesSampleRate: 1.0,
+        tracePropagationTargets: [config.api],
+      }
+    : {}),
 });
 if (config.user && config.user.id) Sentry.setUser(config.user);
 Sentry.setTag('page', 'checkout');
@@ -49,6 +58,22 @@ document.getElementById('refresh').addEventListener('click', () => {
   Sentry.captureMessage('cache miss storm');
 });
 
+// "prices": fetch the prices from the API during the pageload (the call is a span of the
+// pageload and carries sentry-trace and baggage), then end the pageload so it is sent.
+let pending = Promise.resolve();
+document.getElementById('prices').addEventListener('click', () => {
+  pending = (async () => {
+    await fetch(`${config.api}/balance?account=2`);
+    const active = Sentry.getActiveSpan();
+    if (active) Sentry.getRootSpan(active).end();
+  })();
+});
+
 // What the driver (tests/node/browser.js) waits for: flush resolves once the SDK's transport
 // has sent everything it queued (true), or after the timeout (false).
-window.shop = { flush: (timeout) => Sentry.flush(timeout) };
+window.shop = {
+  flush: async (timeout) => {
+    await pending;
+    return Sentry.flush(timeout);
+  },
+};
