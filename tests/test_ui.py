@@ -30,6 +30,7 @@ from devsentry.ui.issue import IssueScreen
 from devsentry.ui.lists import PAGE, EventsScreen, IssuesScreen, LogsScreen
 from devsentry.ui.source import Source
 from devsentry.ui.tables import RecordTable
+from devsentry.ui.traces import PerfScreen, TraceScreen, TracesScreen
 from devsentry.ui.views import EventScreen, FramesScreen, KeysScreen
 from tests.conftest import FIXTURES, clean_env, demo_fixtures, run_python_app
 
@@ -525,6 +526,9 @@ SCREENS = {
     "issue_tags": ["s", "enter", "tab", "tab"],
     "events": ["2"],
     "logs": ["3"],
+    "traces": ["4"],
+    "trace": ["4", "enter"],
+    "perf": ["5"],
     "keys": ["question_mark"],
 }
 
@@ -587,5 +591,65 @@ def test_payload_text_is_shown_literally(tmp_path: Path) -> None:
                 "the issue",
             )
             assert "[bold red]pwned[/] \\x1b[2J" in text_of(app)
+
+    run(body)
+
+
+def test_traces_trace_waterfall_and_performance(tmp_path: Path) -> None:
+    """Two FastAPI services with the real sentry-sdk: the api's /checkout calls payments,
+    which fails; the Traces screen lists the trace with its error, enter draws it across both
+    services, the Issue screen's Trace tab draws it too, and Performance has /checkout."""
+    from tests.sdk_apps import start_fastapi
+
+    path = tmp_path / "traces.db"
+    with LocalServer(path, console=False) as server:
+        payments_env = clean_env(SHOP_ROLE="payments")
+        with start_fastapi(server.dsn_for(2), app="services:app", env=payments_env) as payments:
+            env = clean_env(SHOP_ROLE="api", PAYMENTS_URL=payments.url)
+            with start_fastapi(server.dsn_for(1), app="services:app", env=env) as api:
+                assert api.get("/checkout").status == 200
+                server.wait_for(type="event")
+
+                def both() -> bool:
+                    with Store(path, readonly=True) as store:
+                        txs = store.items(Query(types=("transaction",)))
+                    return {t.project for t in txs} == {"1", "2"}
+
+                wait_until(both, "the transactions of both services", 30)
+
+    async def body() -> None:
+        app = app_on(path, watch=0)
+        async with app.run_test(size=(120, 34)) as pilot:
+            await loaded(app)
+            await pilot.press("4")
+            await wait_until_async(
+                lambda: isinstance(app.screen, TracesScreen) and app.screen.table.records,
+                "the traces",
+            )
+            (trace,) = app.screen.table.records
+            assert trace.errors == 1 and set(trace.projects) == {"1", "2"}
+            await pilot.press("enter")
+            await wait_until_async(
+                lambda: isinstance(app.screen, TraceScreen) and "/charge" in text_of(app),
+                "the waterfall",
+            )
+            shown = text_of(app)
+            assert "/checkout" in shown and "CardDeclined" in shown, shown
+            await pilot.press("escape", "5")
+            await wait_until_async(
+                lambda: isinstance(app.screen, PerfScreen) and "/checkout" in text_of(app),
+                "the performance table",
+            )
+            await pilot.press("1")
+            await loaded(app)
+            app.push_screen(IssueScreen(_open_issue_of(app, "CardDeclined")))
+            await wait_until_async(
+                lambda: isinstance(app.screen, IssueScreen) and app.screen.detail is not None,
+                "the issue",
+            )
+            await pilot.press(*["tab"] * 5)
+            await wait_until_async(
+                lambda: f"trace {trace.trace_id}" in text_of(app), "the issue's trace tab"
+            )
 
     run(body)

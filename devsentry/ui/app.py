@@ -1,5 +1,6 @@
-"""The dashboard app: its screens (Issues, Events, Logs as modes, each with its own stack), the
-keys every screen shares, and the live watch that tells the screen at hand the store changed."""
+"""The dashboard app: its screens (Issues, Events, Logs, Traces and Performance as modes, each
+with its own stack), the keys every screen shares, and the live watch that tells the screen at
+hand the store changed."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from textual.binding import Binding
 
 from devsentry.ui.lists import EventsScreen, IssuesScreen, LogsScreen
 from devsentry.ui.source import Source, Watch
+from devsentry.ui.traces import PerfScreen, TracesScreen
 from devsentry.ui.views import KeysScreen
 
 __all__ = ["DevsentryApp", "run_ui"]
@@ -41,7 +43,13 @@ class DevsentryApp(App[None]):
     #frames { width: 90%; max-width: 110; height: auto; max-height: 16;
               border: round $accent; }
     """
-    MODES = {"issues": IssuesScreen, "events": EventsScreen, "logs": LogsScreen}
+    MODES = {
+        "issues": IssuesScreen,
+        "events": EventsScreen,
+        "logs": LogsScreen,
+        "traces": TracesScreen,
+        "perf": PerfScreen,
+    }
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),  # as serve stops
@@ -49,6 +57,8 @@ class DevsentryApp(App[None]):
         Binding("1", "switch_mode('issues')", "Issues", show=False),
         Binding("2", "switch_mode('events')", "Events", show=False),
         Binding("3", "switch_mode('logs')", "Logs", show=False),
+        Binding("4", "switch_mode('traces')", "Traces", show=False),
+        Binding("5", "switch_mode('perf')", "Performance", show=False),
     ]
 
     def __init__(

@@ -1,5 +1,5 @@
 """The Issue screen: the `show` page of an issue's latest event, in tabs (stack trace,
-breadcrumbs, tags with facets, context, its events)."""
+breadcrumbs, tags with facets, context, its events, its trace)."""
 
 from __future__ import annotations
 
@@ -66,6 +66,8 @@ class IssueScreen(EventActions):
                     lambda item: str(item.id),
                     id="issue-events",
                 )
+            with TabPane("Trace", id="trace"), VerticalScroll():
+                yield Body(id="trace-body")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -84,12 +86,26 @@ class IssueScreen(EventActions):
         except Exception as exc:  # pruned meanwhile, or a view bug: said on the screen
             self.app.call_from_thread(self._failed, str(exc))
             return
-        self.app.call_from_thread(self._show, detail, events.rows, events.total)
+        trace = self._trace(detail)
+        self.app.call_from_thread(self._show, detail, events.rows, events.total, trace)
+
+    def _trace(self, detail: Detail) -> RenderableType:
+        """The latest event's trace as `devsentry trace` draws it (read on the worker)."""
+        from devsentry.render.trace import render_trace
+
+        if not detail.record.trace_id:
+            return Text("the event names no trace", "dim")
+        try:
+            return render_trace(self.dashboard.source.trace(detail.record.trace_id))
+        except Exception as exc:  # its transactions were never sent, or pruned
+            return Text(str(exc), "dim")
 
     def _failed(self, message: str) -> None:
         self.query_one("#heading", Static).update(Text(message, "red"))
 
-    def _show(self, detail: Detail, events: list[ItemRecord], total: int) -> None:
+    def _show(
+        self, detail: Detail, events: list[ItemRecord], total: int, trace: RenderableType
+    ) -> None:
         now = self.dashboard.now()
         first = self.detail is None or detail.record.id != self.detail.record.id
         self.detail = detail
@@ -115,6 +131,7 @@ class IssueScreen(EventActions):
             ("crumbs", crumbs),
             ("tags", tags),
             ("context", context),
+            ("trace", trace),
         ):
             self.query_one(f"#{pane}-body", Body).update(body)
 

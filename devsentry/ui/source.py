@@ -21,8 +21,10 @@ from devsentry.model import Log, LogContainer
 from devsentry.store.query import Query
 from devsentry.store.store import Store
 
-if TYPE_CHECKING:  # what only an opened issue or event needs: loaded when one is
+if TYPE_CHECKING:  # what only an opened issue, event or trace needs: loaded when one is
     from devsentry.browse.detail import Detail
+    from devsentry.browse.perf import PerfReport
+    from devsentry.browse.traces import Trace, TraceSummary
     from devsentry.fixtures.export import Exported
     from devsentry.store.ids import Ref
 
@@ -87,6 +89,27 @@ class Source:
                 if isinstance(model, LogContainer):
                     records.extend(reversed(model.logs))
         return LogPage(LogContainer(items=records), len(page.rows))
+
+    def traces(self, project: str | None, limit: int) -> list[TraceSummary]:
+        """The newest `limit` traces (`devsentry traces`)."""
+        from devsentry.browse.traces import recent_traces
+
+        with self._lock:
+            return recent_traces(self._store, since=None, project=project, limit=limit)
+
+    def trace(self, trace_id: str) -> Trace:
+        """One trace across services (`devsentry trace`)."""
+        from devsentry.browse.traces import load_trace
+
+        with self._lock:
+            return load_trace(self._store, trace_id)
+
+    def perf(self, project: str | None, limit: int) -> PerfReport:
+        """The busiest transaction groups and their timings (`devsentry perf`)."""
+        from devsentry.browse.perf import perf_report
+
+        with self._lock:
+            return perf_report(self._store, project=project, limit=limit, now=self.now())
 
     def export(self, envelope_id: int, directory: Path) -> list[Exported]:
         """The envelope as a `.envelope` fixture file in `directory` (`devsentry export`)."""
