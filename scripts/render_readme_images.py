@@ -90,6 +90,7 @@ UI_PICTURES = [
     ("ui-issues", "devsentry ui", ["s"]),
     ("ui-issue", "devsentry ui: an issue", ["s", "enter"]),
     ("ui-breadcrumbs", "devsentry ui: an issue's breadcrumbs", ["s", "enter", "tab"]),
+    ("ui-trace", "devsentry ui: a trace", ["4", "enter"]),
 ]
 
 
