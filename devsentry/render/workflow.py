@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -12,10 +13,12 @@ from rich.text import Text
 from devsentry.render.layout import ItemMeta, block, clock, one_line
 from devsentry.render.lists import ago
 from devsentry.render.text import clean, safe
-from devsentry.sinks.alerts import ALERT_KINDS, AlertPolicy
 from devsentry.store.ids import short_id
 from devsentry.store.records import CameBack, IssueRecord
 from devsentry.store.workflow import effective
+
+if TYPE_CHECKING:  # the alert sink imports the indexer and processing: only serve needs them
+    from devsentry.sinks.alerts import AlertPolicy
 
 __all__ = [
     "alerts_line",
@@ -127,6 +130,8 @@ def alerts_line(policy: AlertPolicy) -> Text:
     if policy.webhook is not None:
         targets.append("--webhook " + webhook_host(policy.webhook))
     line = Text.assemble(("Alerts     ", "bold"), (", ".join(targets), "magenta"))
+    from devsentry.sinks.alerts import ALERT_KINDS
+
     kinds = [k for k in ALERT_KINDS if k in policy.kinds]
     line.append(f"  on {', '.join(kinds)}", "dim")
     return line

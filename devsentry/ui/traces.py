@@ -13,8 +13,6 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from devsentry.browse.traces import TraceSummary
-from devsentry.render.trace import trace_cells, trace_columns
 from devsentry.ui.lists import ListScreen, Page, TableScreen, query_for
 from devsentry.ui.tables import RecordTable
 from devsentry.ui.views import Body
@@ -28,6 +26,9 @@ class TracesScreen(TableScreen):
     noun = "trace"
 
     def body(self) -> ComposeResult:
+        from devsentry.browse.traces import TraceSummary
+        from devsentry.render.trace import trace_cells, trace_columns
+
         self.table = RecordTable[TraceSummary](
             lambda rows: trace_columns(),
             trace_cells,
