@@ -653,3 +653,26 @@ def test_traces_trace_waterfall_and_performance(tmp_path: Path) -> None:
             )
 
     run(body)
+
+
+def test_the_mouse_opens_rows_and_tabs(sdk_store: Path) -> None:
+    async def body() -> None:
+        app = app_on(sdk_store, watch=0)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await loaded(app, 2)
+            second = table(app).records[1]
+            await pilot.click("#issues", offset=(20, 4))  # the second issue (rows are 2 high)
+            await pilot.pause()
+            assert table(app).selected == second
+            await pilot.click("#issues", offset=(20, 4))  # a click on the selected row opens it
+            await wait_until_async(
+                lambda: isinstance(app.screen, IssueScreen) and app.screen.detail is not None,
+                "the issue opened by the mouse",
+            )
+            assert app.screen.issue_id == second.id
+            await pilot.click("#tabs Tab#--content-tab-tags")
+            await pilot.pause()
+            tabs = app.screen.query_one("#tabs")
+            assert getattr(tabs, "active", None) == "tags"
+
+    run(body)
