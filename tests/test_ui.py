@@ -387,10 +387,11 @@ def test_search_line_reads_sentry_style_filters() -> None:
         "tags": (("browser.name", "Mobile Safari"),),
         "search": "checkout",
     }
-    assert parse_search("env:dev project:2 is:unresolved") == {
+    assert parse_search("env:dev project:2 is:unresolved type:transaction") == {
         "environment": "dev",
         "project": "2",
         "is": ["unresolved"],
+        "types": ("transaction",),
     }
     assert parse_search('open "quote') == {"search": 'open "quote'}  # still typing
 

@@ -59,8 +59,9 @@ _FIELDS = {
 def parse_search(text: str) -> dict[str, Any]:
     """The `Query` fields a search line asks for: `level:error release:shop@2.1 checkout`.
 
-    `is:` (status) words are kept in `is` for the caller that knows statuses; quoted values
-    (`browser.name:"Mobile Safari"`) may hold spaces.
+    `is:` (status) words are kept in `is` for the caller that knows statuses; `type:` (or
+    Sentry's `event.type:`) words pick item types; quoted values (`browser.name:"Mobile
+    Safari"`) may hold spaces.
     """
     try:
         words = shlex.split(text)
@@ -69,6 +70,7 @@ def parse_search(text: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     tags: list[tuple[str, str]] = []
     statuses: list[str] = []
+    types: list[str] = []
     rest: list[str] = []
     for word in words:
         key, sep, value = word.partition(":")
@@ -79,10 +81,14 @@ def parse_search(text: str) -> dict[str, Any]:
             fields[field] = value.lower() if field == "level" else value
         elif key.lower() == "is":
             statuses.append(value.lower())
+        elif key.lower() in ("type", "event.type"):  # items: transaction, log, session, …
+            types.append(value.lower())
         else:
             tags.append((key, value))
     if tags:
         fields["tags"] = tuple(tags)
+    if types:
+        fields["types"] = tuple(types)
     if rest:
         fields["search"] = " ".join(rest)
     if statuses:

@@ -87,7 +87,8 @@ class Source:
             for row in page.rows:
                 model = loader.load(row).model
                 if isinstance(model, LogContainer):
-                    records.extend(reversed(model.logs))
+                    records.extend(model.logs)
+        records.sort(key=lambda log: log.timestamp_seconds or 0.0, reverse=True)
         return LogPage(LogContainer(items=records), len(page.rows))
 
     def traces(self, project: str | None, limit: int) -> list[TraceSummary]:
