@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -457,19 +458,34 @@ def test_serve_ui_runs_the_server_beside_the_dashboard(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
         env={**clean_env(), "COLUMNS": "100", "LINES": "30", "TERM": "xterm-256color"},
     )
+    screen = bytearray()  # what the dashboard drew, read as it comes
+
+    def read() -> None:
+        assert proc.stdout is not None
+        while chunk := proc.stdout.read1(65536):
+            screen.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
         wait_until(lambda: _listening(port), f"serve --ui to listen on {port}")
         run_python_app("checkout", "error", SENTRY_DSN=f"http://devsentry@127.0.0.1:{port}/1")
         wait_until(lambda: store.exists() and _issues(store) == 1, "the issue stored")
+        wait_until(lambda: b"checkout failed" in screen, "the dashboard to show it live")
         assert proc.stdin is not None
         proc.stdin.write(b"q")
         proc.stdin.flush()
-        out, _ = proc.communicate(timeout=20)
+        proc.wait(timeout=20)
+        reader.join(10)
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                pipe.close()
+    out = bytes(screen)
     assert proc.returncode == 0, out[-2000:]
-    assert b"checkout failed" in out  # the dashboard showed it live
     assert f"127.0.0.1:{port}".encode() in out  # and where to send
 
 
