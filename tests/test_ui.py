@@ -121,7 +121,7 @@ def test_issues_list_opens_an_issue_and_its_tabs(sdk_store: Path) -> None:
             await pilot.pause()
             events = app.screen.query_one("#issue-events", RecordTable)
             await wait_until_async(lambda: len(events.records) == 2, "the issue's 2 events")
-            events.focus()
+            assert events.has_focus  # the tab's list takes ↑ ↓ and enter
             await pilot.press("enter")
             await wait_until_async(
                 lambda: isinstance(app.screen, EventScreen) and app.screen.detail is not None,

@@ -146,6 +146,17 @@ class IssueScreen(EventActions):
         current = tabs.active
         tabs.active = ids[(ids.index(current) + 1) % len(ids)] if current in ids else ids[0]
 
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab(self, event: TabbedContent.TabActivated) -> None:
+        """The Events tab takes the keys (↑ ↓ enter); the others scroll."""
+        pane = event.pane
+        if pane.id == "events-tab":
+            self.query_one("#issue-events", RecordTable).focus()
+        else:
+            for scroll in pane.query(VerticalScroll):
+                scroll.focus()
+                break
+
     @on(RecordTable.RowSelected, "#issue-events")
     def _open(self, event: RecordTable.RowSelected) -> None:
         table = self.query_one("#issue-events", RecordTable)

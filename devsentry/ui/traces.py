@@ -59,7 +59,15 @@ class TracesScreen(TableScreen):
 class TraceScreen(Screen[None]):
     """One trace across services: spans, errors and logs as one waterfall."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("j", "scroll(1)", "Down", show=False),
+        Binding("k", "scroll(-1)", "Up", show=False),
+    ]
+    AUTO_FOCUS = "VerticalScroll"
+
+    def action_scroll(self, step: int) -> None:
+        self.query_one(VerticalScroll).scroll_relative(y=step, animate=False)
 
     def __init__(self, trace_id: str) -> None:
         super().__init__()

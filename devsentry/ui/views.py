@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from devsentry.model import Event
@@ -42,8 +42,18 @@ class EventActions(Screen[None]):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("o", "open_frame", "Open frame"),
         Binding("e", "export", "Export"),
+        Binding("j", "move(1)", "Down", show=False),
+        Binding("k", "move(-1)", "Up", show=False),
     ]
     detail: Detail | None = None
+
+    def action_move(self, step: int) -> None:
+        """`j`/`k`: the list's cursor, or the page, whichever has the keys."""
+        focused = self.focused
+        if isinstance(focused, DataTable):
+            focused.move_cursor(row=focused.cursor_row + step)
+        elif focused is not None:
+            focused.scroll_relative(y=step, animate=False)
 
     @property
     def dashboard(self) -> DevsentryApp:
@@ -103,6 +113,8 @@ class EventScreen(EventActions):
     def __init__(self, item_id: int) -> None:
         super().__init__()
         self.item_id = item_id
+
+    AUTO_FOCUS = "VerticalScroll"
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
