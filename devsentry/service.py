@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import msgspec
 from rich.console import Console
 
+from devsentry.agents.http import AgentEndpoint
 from devsentry.ingest.forward import ForwardPolicy
 from devsentry.ingest.origins import OriginPolicy
 from devsentry.ingest.pipeline import Listener, Pipeline
 from devsentry.process.indexer import Indexer, Sink
 from devsentry.process.sourcemaps import Resolver, SourceMapPolicy
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE
+from devsentry.sinks.arrivals import Arrivals
 from devsentry.store.bundles import Bundles
 from devsentry.store.faults import StoreUnavailable
 from devsentry.store.outbox import Delivery, Outbox
@@ -186,24 +188,33 @@ async def serving(
 ) -> AsyncIterator[Server]:
     """An ingest server on `store` for the duration of the `async with` block; web pages may
     send to it from loopback origins and those `origins` allows. Source maps uploaded to it
-    (`sentry-cli sourcemaps upload`) are kept in `uploads_dir(store)`."""
+    (`sentry-cli sourcemaps upload`) are kept in `uploads_dir(store)`. It answers MCP at
+    `/mcp` too (`agents.http`: the SDK loads on the first request), woken by the index."""
     bundles = Bundles(uploads_dir(store))
+    arrivals = Arrivals()
     async with ingesting(
         store,
-        sinks=sinks,
+        sinks=[*sinks, arrivals],
         keep=keep,
         max_size=max_size,
         forward=forward,
         alerts=alerts,
         sourcemaps=sourcemaps,
     ) as pipeline:
+        agents = AgentEndpoint(store, arrivals)
         server = Server(
-            pipeline, host=host, port=port, origins=origins or OriginPolicy(), bundles=bundles
+            pipeline,
+            host=host,
+            port=port,
+            origins=origins or OriginPolicy(),
+            bundles=bundles,
+            agents=agents.handle,
         )
         try:
             await server.start()
             yield server
         finally:
+            await agents.stop()  # ends MCP's sessions and streams, so none holds the server
             await server.stop()
 
 

@@ -173,3 +173,31 @@ def test_a_second_writer_on_one_store_is_told_who_has_it(tmp_path: Path) -> None
     finally:
         first.close()
     StoreWriter(path).close()  # free again once the first writer is gone
+
+
+def test_opening_a_store_beside_its_writer_never_costs_the_writer_its_wal(tmp_path: Path) -> None:
+    """A reader opened in the writer's process (the MCP tools inside serve, the test fixture)
+    must not drop the writer's locks: another process's writable connection, closing, would
+    then think itself the last one and checkpoint and delete the WAL under the writer."""
+    path = tmp_path / "devsentry.db"
+    writer = Store(path)  # the writer's connection: WAL open from now on
+    writer.db.execute("CREATE TABLE IF NOT EXISTS probe_rows (n INTEGER)")
+    writer.db.execute("INSERT INTO probe_rows VALUES (1)")
+    wal = Path(f"{path}-wal")
+    assert wal.exists()
+    Store(path, readonly=True).close()  # a reader, opened and closed in the writer's process
+    # a status change from another process (`devsentry resolve`), its connection closed
+    subprocess.run(
+        [sys.executable, "-c", f"from devsentry.store import Store; Store({str(path)!r}).close()"],
+        check=True,
+        timeout=30,
+    )
+    assert wal.exists(), "the WAL was checkpointed and deleted while its writer still used it"
+    writer.db.execute("INSERT INTO probe_rows VALUES (2)")
+    writer.close()
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM probe_rows").fetchone() == (2,)
+    finally:
+        db.close()

@@ -10,14 +10,23 @@ from typing import Any
 import msgspec
 
 from devsentry.browse.detail import Detail
-from devsentry.model import payload_view
+from devsentry.model import Log, payload_view
+from devsentry.protocol.levels import normalize_level
 from devsentry.protocol.times import rfc3339
 from devsentry.store.ids import short_id
 from devsentry.store.outbox import Delivery
 from devsentry.store.records import IssueRecord, ItemRecord, TagFacet
 from devsentry.store.workflow import effective
 
-__all__ = ["evidence_of", "facets_json", "forward_json", "issue_json", "item_json", "show_json"]
+__all__ = [
+    "evidence_of",
+    "facets_json",
+    "forward_json",
+    "issue_json",
+    "item_json",
+    "log_json",
+    "show_json",
+]
 
 
 def forward_json(delivery: Delivery | None) -> dict[str, Any] | None:
@@ -58,6 +67,24 @@ def item_json(r: ItemRecord, forward: Delivery | None = None) -> dict[str, Any]:
         "envelope_id": r.envelope_id,
         "error": r.error,
         "forward": forward_json(forward),
+    }
+
+
+def log_json(r: ItemRecord, index: int, log: Log) -> dict[str, Any]:
+    """One log record of a stored `log` container: `#<item>.<index>` names it."""
+    return {
+        "item": r.id,
+        "index": index,
+        "timestamp": rfc3339(log.timestamp_seconds),
+        "received": rfc3339(r.received),
+        "level": normalize_level(log.level) or "info",
+        "body": log.body,
+        "trace_id": log.trace_id,
+        "span_id": log.span_id,
+        "attributes": log.attrs,
+        "project": r.project,
+        "release": r.release,
+        "environment": r.environment,
     }
 
 

@@ -1,5 +1,6 @@
-"""Reading the filter values people type: `--since 10m`, `--since 2026-01-31T14:00`, and the
-ui's search line (`level:error release:shop@2.1 checkout`)."""
+"""Reading the filter values people type: `--since 10m`, `--since 2026-01-31T14:00`,
+`--tag browser.name:Chrome` (the CLI and the MCP tools read them the same way), and the ui's
+search line (`level:error release:shop@2.1 checkout`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import shlex
 import time
 from typing import Any
 
-__all__ = ["parse_duration", "parse_search", "parse_since"]
+__all__ = ["parse_duration", "parse_search", "parse_since", "parse_tag"]
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -42,6 +43,15 @@ def parse_since(text: str, now: float | None = None) -> float:
             "(2026-01-31 or 2026-01-31T14:00)"
         ) from None
     return parsed.timestamp()  # naive datetimes are local time
+
+
+def parse_tag(text: str) -> tuple[str, str]:
+    """`browser.name:Chrome` → `("browser.name", "Chrome")`; the value may hold `:`
+    (`user:id:42`). ValueError when there is no `KEY:`."""
+    key, sep, value = text.partition(":")
+    if not sep or not key.strip():
+        raise ValueError(f"{text!r} is not KEY:VALUE (e.g. browser.name:Chrome)")
+    return key.strip(), value
 
 
 #: The `key:value` words of a search that filter a column of the list, as Sentry's search bar

@@ -264,12 +264,14 @@ class TagParam(click.ParamType):
     def convert(
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
     ) -> tuple[str, str]:
+        from devsentry.browse.query import parse_tag
+
         if isinstance(value, tuple):
             return value
-        key, sep, tag_value = str(value).partition(":")
-        if not sep or not key.strip():
-            self.fail(f"{value!r} is not KEY:VALUE (e.g. browser.name:Chrome)", param, ctx)
-        return key.strip(), tag_value
+        try:
+            return parse_tag(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def since_option(what: str = "Only what arrived") -> Callable[[F], F]:

@@ -152,7 +152,11 @@ def serve(
         return
 
     def ready(server: Server) -> None:
-        console.print(serve_banner(server.base_url, server.dsn(), server.spotlight_url, path))
+        console.print(
+            serve_banner(
+                server.base_url, server.dsn(), server.spotlight_url, path, server.agents_url
+            )
+        )
         if policy is not None:
             console.print(forward_line(policy), highlight=False)
         if alerts is not None:

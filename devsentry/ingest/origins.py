@@ -12,6 +12,14 @@ from the origins named with `--allow-origin` (`*`: any). SDKs outside a browser 
 
 Only the HTTP server applies this. The mitmproxy addon must not: what it intercepts is real SDK
 traffic from real web apps, bound for a real Sentry host.
+
+MCP (`/mcp`) reads the whole store and changes issues, so its rule is stricter
+(`OriginPolicy.allows_agent`, `agent_refusal`): a page may drive it only from a loopback origin
+or one named with `--allow-origin` — `*` opens ingest, never MCP — and, while the server listens
+on loopback only, the request's `Host` must name loopback too. That is what stops DNS
+rebinding (a page on `evil.example` whose name now resolves to 127.0.0.1 sends
+`Host: evil.example:8969`), as the MCP specification asks of Streamable HTTP servers
+(modelcontextprotocol.io, "Transports", "Security Warning").
 """
 
 from __future__ import annotations
@@ -23,7 +31,15 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-__all__ = ["ANY", "OriginPolicy", "is_loopback", "normalize"]
+__all__ = [
+    "ANY",
+    "OriginPolicy",
+    "agent_refusal",
+    "is_loopback",
+    "is_loopback_host",
+    "is_loopback_name",
+    "normalize",
+]
 
 #: `--allow-origin *`: accept every origin (Relay's own policy, for a server you expose).
 ANY = "*"
@@ -70,6 +86,12 @@ def is_loopback(origin: str) -> bool:
     host = parts.hostname or ""
     if parts.scheme not in _DEFAULT_PORTS:
         return False
+    return is_loopback_name(host)
+
+
+def is_loopback_name(host: str) -> bool:
+    """Whether a host name or address (no brackets, no port) is this machine's loopback:
+    `localhost`, 127.0.0.0/8, `::1`."""
     if host == "localhost":
         return True
     try:
@@ -79,6 +101,18 @@ def is_loopback(origin: str) -> bool:
     if address.version == 6:
         return address == ipaddress.IPv6Address("::1")  # not IPv4-mapped forms
     return address.is_loopback
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """Whether a `Host` header (`127.0.0.1:8969`, `localhost`, `[::1]:8969`) names this
+    machine's loopback interface."""
+    if not host:
+        return False
+    try:
+        name = urlsplit(f"//{host.strip()}").hostname
+    except ValueError:
+        return False
+    return name is not None and is_loopback_name(name)
 
 
 class OriginPolicy(msgspec.Struct, frozen=True):
@@ -117,6 +151,13 @@ class OriginPolicy(msgspec.Struct, frozen=True):
             return True
         return normalize(origin) in self.allowed
 
+    def allows_agent(self, origin: str | None) -> bool:
+        """Whether a request with this `Origin` may use MCP: none (not a browser), a
+        loopback page, or one named with `--allow-origin` (`*` does not count here)."""
+        if origin is None or is_loopback(origin):
+            return True
+        return normalize(origin) in self.allowed
+
     def refusal(self, origin: str) -> str:
         """The `detail` of the 403: which origin, and the option that would accept it."""
         shown = origin if len(origin) <= _DETAIL_LIMIT else origin[: _DETAIL_LIMIT - 1] + "…"
@@ -124,3 +165,25 @@ class OriginPolicy(msgspec.Struct, frozen=True):
             f"origin {shown} is not allowed to send to devsentry; start devsentry serve with "
             f"--allow-origin {shown} to accept it"
         )
+
+
+def agent_refusal(
+    policy: OriginPolicy, origin: str | None, host: str | None, *, loopback_only: bool
+) -> tuple[int, str] | None:
+    """Why an MCP request is refused, as (status, detail), or None when it may go on: 403
+    for a page `policy` does not let drive MCP, 421 for a `Host` that is not loopback while
+    the server listens on loopback only (`loopback_only`)."""
+    if not policy.allows_agent(origin):
+        assert origin is not None
+        shown = origin if len(origin) <= _DETAIL_LIMIT else origin[: _DETAIL_LIMIT - 1] + "…"
+        return 403, (
+            f"origin {shown} may not use devsentry's MCP endpoint: only pages on localhost, "
+            f"127.0.0.1 and [::1] may, and those named with --allow-origin {shown}"
+        )
+    if loopback_only and not is_loopback_host(host):
+        shown = (host or "")[:_DETAIL_LIMIT]
+        return 421, (
+            f"Host {shown!r} is not this machine's loopback address; devsentry's MCP endpoint "
+            "answers http://127.0.0.1 and http://localhost (serve --host widens it)"
+        )
+    return None

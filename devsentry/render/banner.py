@@ -25,8 +25,11 @@ def sourcemaps_line(fetch_from: Sequence[str], dirs: Sequence[Path]) -> Text | N
     return line
 
 
-def serve_banner(url: str, dsn: str, spotlight: str, store: Path) -> RenderableType:
-    """`devsentry 0.1 listening on …`, the DSN and Spotlight URL, the store, a first command."""
+def serve_banner(
+    url: str, dsn: str, spotlight: str, store: Path, mcp: str | None = None
+) -> RenderableType:
+    """`devsentry 0.1 listening on …`, the DSN, Spotlight and MCP URLs, the store, a first
+    command."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
@@ -34,6 +37,8 @@ def serve_banner(url: str, dsn: str, spotlight: str, store: Path) -> RenderableT
         "DSN", Text.assemble((dsn, "green"), ("   any key, any numeric project id", "dim"))
     )
     grid.add_row("Spotlight", Text(spotlight))
+    if mcp is not None:
+        grid.add_row("MCP", Text.assemble(mcp, ("   for coding agents (Streamable HTTP)", "dim")))
     grid.add_row("Store", Text(str(store)))
     return Group(
         Text.assemble(

@@ -33,6 +33,7 @@ class Query(msgspec.Struct, kw_only=True):
     types: Sequence[str] = ()
     issue_id: int | None = None
     after_id: int | None = None
+    before_id: int | None = None  # items older than this id: the next page, newest first
     tags: Sequence[tuple[str, str]] = ()  # every one must match (KEY, VALUE)
     new_in: str | None = None  # issues first seen in this release
     status: str | None = None  # issues: unresolved, resolved, ignored (None: all)
@@ -80,6 +81,9 @@ def where(q: Query, table: Literal["issues", "items"]) -> tuple[str, list[Any]]:
         if q.after_id is not None:
             clauses.append("id > ?")
             args.append(q.after_id)
+        if q.before_id is not None:
+            clauses.append("id < ?")
+            args.append(q.before_id)
     elif q.release is not None or q.environment is not None:
         sub = ["issue_id = issues.id"]
         for column, value in (("release", q.release), ("environment", q.environment)):

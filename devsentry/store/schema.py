@@ -244,15 +244,16 @@ class NewerStore(StoreError):
 def probe(path: Path) -> int:
     """The schema version of the store at `path` without changing the file: 0 for a new or
     empty file. Raises `NotAStore` or `NewerStore`."""
+    # The file is read through SQLite only: closing a plain file descriptor on it would drop
+    # every POSIX lock this process holds on it, the store writer's too, and a connection that
+    # then believes it is the last one checkpoints and deletes the WAL under the writer
+    # (https://www.sqlite.org/howtocorrupt.html, 2.2). SQLite keeps its own descriptors open
+    # while another connection of the process holds locks.
     try:
-        with path.open("rb") as file:
-            header = file.read(len(_SQLITE_HEADER))
+        if path.stat().st_size == 0:
+            return 0
     except FileNotFoundError:
         return 0
-    if not header:
-        return 0
-    if header != _SQLITE_HEADER:
-        raise NotAStore(f"{path} is not a devsentry store: it is not an SQLite database")
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -265,6 +266,13 @@ def probe(path: Path) -> int:
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
+        # Not a database: no SQLite connection holds it, so its header may be read directly.
+        with path.open("rb") as file:
+            header = file.read(len(_SQLITE_HEADER))
+        if header != _SQLITE_HEADER:
+            raise NotAStore(
+                f"{path} is not a devsentry store: it is not an SQLite database"
+            ) from None
         raise NotAStore(f"{path} cannot be read as a devsentry store: {exc}") from None
     if app == APPLICATION_ID:
         if version > VERSION:

@@ -10,24 +10,33 @@ Only this transport applies `ingest.origins`: a web page may send here only from
 origin or one allowed with `--allow-origin` (anything else gets `403 {"detail": …}`, and a
 refused POST is kept like every refused request), because any page the developer visits can
 POST to 127.0.0.1.
+
+`/mcp` is handed to the `agents` handler the assembly gives (`devsentry.agents.http`: MCP for
+coding agents on the same port) once `ingest.origins.agent_refusal` lets the request through.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
 
 from devsentry.ingest import routes, uploads
-from devsentry.ingest.origins import OriginPolicy
+from devsentry.ingest.origins import OriginPolicy, agent_refusal, is_loopback_name
 from devsentry.ingest.pipeline import Pipeline
 from devsentry.ingest.request import Request
 from devsentry.store.bundles import Bundles
 from devsentry.transports.address import DEFAULT_PORT, http_url
 
-__all__ = ["Server"]
+__all__ = ["AGENTS_PATH", "Handler", "Server"]
+
+#: Where MCP for coding agents is answered, when the assembly mounts it.
+AGENTS_PATH = "/mcp"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +55,7 @@ class Server:
     max_body: int = 0  # compressed request bytes; 0 → the pipeline's max_size
     origins: OriginPolicy = field(default_factory=OriginPolicy)  # loopback only by default
     bundles: Bundles | None = None  # where `sentry-cli sourcemaps upload` bundles go
+    agents: Handler | None = None  # answers AGENTS_PATH (MCP), when given
     _runner: web.AppRunner | None = field(default=None, init=False, repr=False)
 
     def app(self) -> web.Application:
@@ -82,11 +92,24 @@ class Server:
     def spotlight_url(self) -> str:
         return f"{self.base_url}/stream"
 
+    @property
+    def agents_url(self) -> str | None:
+        """Where coding agents speak MCP, when the assembly mounted it."""
+        return f"{self.base_url}{AGENTS_PATH}" if self.agents is not None else None
+
     # -- the handler --------------------------------------------------------------------------
 
-    async def _handle(self, request: web.Request) -> web.Response:
-        route = routes.match(request.method, request.path)
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         origin = request.headers.get("Origin")
+        if request.path == AGENTS_PATH and self.agents is not None:
+            loopback_only = is_loopback_name(self.host.strip("[]"))
+            refusal = agent_refusal(
+                self.origins, origin, request.headers.get("Host"), loopback_only=loopback_only
+            )
+            if refusal is not None:
+                return _send(routes.refused(*refusal))
+            return await self.agents(request)
+        route = routes.match(request.method, request.path)
         if origin is not None and not self.origins.allows(origin):
             return _send(await self._refuse(request, route, self.origins.refusal(origin)))
         if request.method == "OPTIONS":  # preflight for any path, as Relay's CORS layer does
