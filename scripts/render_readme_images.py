@@ -1,5 +1,5 @@
-"""Render the README's pictures of `devsentry issues`, `show`, `events`, `tail`, `trace` and
-`perf` as SVG.
+"""Render the README's pictures of `devsentry issues`, `show`, `events`, `tail`, `trace`,
+`perf` and `ui` as SVG.
 
 `show-react.svg` is drawn from a live run instead: the React app of tests/test_sourcemaps.py
 built by esbuild, served locally and run in headless Chromium, its error resolved through
@@ -12,7 +12,11 @@ FastAPI services (`tests/apps/services.py`, the real sentry-sdk) and its page in
 Chromium (`@sentry/browser`), run against another server for a few seconds. Re-run after
 changing a view:
 
-    .venv/bin/python scripts/render_readme_images.py
+    .venv/bin/python scripts/render_readme_images.py        # all of them
+    .venv/bin/python scripts/render_readme_images.py --ui   # only the dashboard's
+
+The dashboard's are Textual's own screenshots of `devsentry ui` (headless, 100x30), driven by
+the same keys a user presses.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from devsentry.render.lists import render_events, render_issues, render_stored  
 from devsentry.render.show import render_detail  # noqa: E402
 from devsentry.store import Query, Store  # noqa: E402
 from devsentry.store.ids import parse_ref  # noqa: E402
-from devsentry.testing import LocalServer  # noqa: E402
+from devsentry.testing import LocalServer, wait_until_async  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
 IMAGES = ROOT / "docs" / "images"
@@ -81,6 +85,41 @@ def event_id(fixture: str) -> str:
     return value
 
 
+#: The dashboard's pictures: file name, title, the keys pressed from the Issues screen.
+UI_PICTURES = [
+    ("ui-issues", "devsentry ui", ["s"]),
+    ("ui-issue", "devsentry ui: an issue", ["s", "enter"]),
+    ("ui-breadcrumbs", "devsentry ui: an issue's breadcrumbs", ["s", "enter", "tab"]),
+    ("ui-trace", "devsentry ui: a trace", ["4", "enter"]),
+]
+
+
+def ui_pictures(path: Path) -> list[Path]:
+    """Screenshots of `devsentry ui` on the store, after each picture's keys."""
+    import asyncio
+
+    from devsentry.ui.app import DevsentryApp
+    from devsentry.ui.source import Source
+
+    async def shoot(name: str, title: str, keys: list[str]) -> Path:
+        app = DevsentryApp(Source(path), watch=0)
+        async with app.run_test(size=(100, 30)) as pilot:
+            for key in ["", *keys]:
+                if key:
+                    await pilot.press(key)
+                await pilot.pause()
+                await wait_until_async(
+                    lambda: all(w.is_finished for w in app.workers), "the screen's loads"
+                )
+                await pilot.pause()
+            svg = app.export_screenshot(title=title)
+        out = IMAGES / f"{name}.svg"
+        out.write_text(svg, encoding="utf-8")
+        return out
+
+    return [asyncio.run(shoot(*picture)) for picture in UI_PICTURES]
+
+
 def react_picture() -> Path:
     """`show` of the React app's error, its frames resolved through the fetched source map."""
     from tests.sdk_apps import Browser, build_react_app, static_server
@@ -112,6 +151,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "store.db"
         ingest(path)
+        if "--ui" in sys.argv[1:]:
+            for shot in ui_pictures(path):
+                print(shot.relative_to(ROOT))
+            return
         with Store(path, readonly=True) as store:
             issues = issue_page(store, Query(limit=50))
             recent = item_page(store, Query(limit=15))
@@ -151,6 +194,7 @@ def main() -> None:
                 ),
             ]
         written += trace_pictures(Path(tmp) / "traces.db")
+        written += ui_pictures(path)
     written.append(react_picture())
     for path in written:
         print(path.relative_to(ROOT))

@@ -147,8 +147,10 @@ def test_sdk_in_the_same_process_does_not_trace_the_fixture(tmp_path: Path) -> N
 # -- failure output, snapshots and --devsentry-keep, through an inner pytest run --------------
 
 #: Inner runs leave out hypothesis' plugin: its summary hook imports hypothesis, which an
-#: in-process run would import (and assertion-rewrite) again every time.
-INNER = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+#: in-process run would import (and assertion-rewrite) again every time; and
+#: pytest-textual-snapshot's, which keeps its session's directory in an environment variable
+#: (an inner session would replace it, then delete it under the outer one's snapshot report).
+INNER = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider", "-p", "no:textual-snapshot")
 
 INNER_HEADER = f"""
 from pathlib import Path

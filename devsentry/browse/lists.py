@@ -27,25 +27,30 @@ class IssuePage(msgspec.Struct):
 
 class ItemPage(msgspec.Struct):
     rows: list[ItemRecord]
-    total: int
+    total: int  # with `count_cap`, at most the cap
+    capped: bool = False  # more matched than `total` says
 
 
 def issue_page(store: Store, query: Query) -> IssuePage:
     """Issues by last seen, newest first; counting all matches only when the page is full."""
     rows = store.issues(query)
     full = query.limit is not None and len(rows) >= query.limit
-    total = store.count_issues(query) if full else len(rows)
+    total = store.count_issues(query) if full else query.offset + len(rows)
     hidden: dict[str, int] = {}
     if query.status is not None:  # what the other statuses hold, for "2 resolved hidden"
         hidden = {s: n for s, n in store.count_by_status(query).items() if s != query.status}
     return IssuePage(rows, total, store.issue_releases([r.id for r in rows]), hidden)
 
 
-def item_page(store: Store, query: Query) -> ItemPage:
-    """Items newest first; counting all matches only when the page is full."""
+def item_page(store: Store, query: Query, *, count_cap: int | None = None) -> ItemPage:
+    """Items newest first; counting all matches (up to `count_cap`) only when the page is
+    full."""
     rows = store.items(query)
     full = query.limit is not None and len(rows) >= query.limit
-    return ItemPage(rows, store.count_items(query) if full else len(rows))
+    if not full:
+        return ItemPage(rows, query.offset + len(rows))
+    total = store.count_items(query, cap=count_cap)
+    return ItemPage(rows, total, capped=count_cap is not None and total >= count_cap)
 
 
 def store_stats(store: Store) -> dict[str, Any]:

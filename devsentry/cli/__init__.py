@@ -8,6 +8,7 @@ inside the commands, so `devsentry --help` and every command start fast.
 from devsentry.cli import (  # noqa: F401  (they add their commands)
     agents,
     browse,
+    dashboard,
     files,
     serving,
     traces,

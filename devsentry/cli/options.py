@@ -477,6 +477,19 @@ def quiet_option(func: F) -> F:
     )(func)
 
 
+def export_dir_option(func: F) -> F:
+    """`--export-dir`: where the dashboard's `e` writes an event's `.envelope` file."""
+    return click.option(
+        "--export-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=".",
+        show_default=True,
+        envvar="DEVSENTRY_EXPORT_DIR",
+        show_envvar=True,
+        help="Directory the dashboard's e key exports events into, as .envelope fixtures.",
+    )(func)
+
+
 def alert_options(func: F) -> F:
     """`--alert`, `--notify`, `--on-issue`, `--webhook` (serve, intercept and run), folded
     into one `alerts` argument: an `AlertPolicy`, or None when no target is given."""

@@ -13,6 +13,7 @@ from devsentry.cli.app import cli
 from devsentry.cli.options import (
     alert_options,
     allow_origin_option,
+    export_dir_option,
     forward_options,
     forward_policy,
     listen_options,
@@ -29,11 +30,15 @@ from devsentry.store.store import DEFAULT_KEEP
 from devsentry.transports.address import DEFAULT_PORT
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextlib import AbstractAsyncContextManager
+
     from rich.console import Console
 
     from devsentry.ingest.origins import OriginPolicy
     from devsentry.process.sourcemaps import SourceMapPolicy
     from devsentry.sinks.alerts import AlertPolicy
+    from devsentry.transports.server import Server
 
 
 @cli.command()
@@ -78,6 +83,15 @@ if TYPE_CHECKING:
 @forward_options()
 @alert_options
 @quiet_option
+@click.option(
+    "--ui",
+    "dashboard",
+    is_flag=True,
+    envvar="DEVSENTRY_UI",
+    show_envvar=True,
+    help="Show the dashboard (`devsentry ui`) instead of printing items as they arrive.",
+)
+@export_dir_option
 @workers_option
 def serve(
     host: str,
@@ -92,6 +106,8 @@ def serve(
     forward_sample: float,
     alerts: AlertPolicy | None,
     quiet: bool,
+    dashboard: bool,
+    export_dir: Path,
     workers: int,
 ) -> None:
     """Run the local ingest server.
@@ -110,6 +126,9 @@ def serve(
     With --notify, --on-issue CMD or --webhook URL, new issues and regressions raise an alert
     (--alert chooses which), off the ingest path, a burst summed up in one.
 
+    With --ui, the dashboard of `devsentry ui` takes the terminal while the server runs
+    beside it; quitting the dashboard stops the server.
+
     Processing, the index, the live console and alerts run in a worker process beside the
     one that answers SDKs (--workers 0: all in one process).
     """
@@ -117,11 +136,28 @@ def serve(
     from devsentry.render.forwarding import forward_line
     from devsentry.render.workflow import alerts_line
     from devsentry.service import run_until_stopped, serving
-    from devsentry.transports.server import Server
 
     console = make_console()
     path = resolve_store(store_path)
     policy = forward_policy(forward, forward_types, forward_sample, need_dsn=True)
+
+    if dashboard:
+        _serve_with_ui(
+            lambda: serving(
+                path,
+                host=host,
+                port=port,
+                keep=keep,
+                max_size=max_size * MIB,
+                forward=policy,
+                origins=origins,
+                **after_commit(console, True, workers, alerts, sourcemaps),
+            ),
+            path,
+            export_dir,
+            f"{host}:{port}",
+        )
+        return
 
     def ready(server: Server) -> None:
         console.print(
@@ -156,6 +192,30 @@ def serve(
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
         ) from None
+
+
+def _serve_with_ui(
+    factory: Callable[[], AbstractAsyncContextManager[Server]],
+    path: Path,
+    export_dir: Path,
+    address: str,
+) -> None:
+    """The server on a loop of its own in a thread, the dashboard on the main thread (Textual
+    owns it) until the user quits; then the server drains and stops."""
+    from devsentry.service import Background
+    from devsentry.ui.app import run_ui
+
+    background = Background(factory, "devsentry-serve")
+    try:
+        server = background.start()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {address}: {exc.strerror or exc}") from None
+    try:
+        run_ui(path, export_dir=export_dir, serving=f"DSN {server.dsn()}")
+    finally:
+        background.stop()
 
 
 @cli.command()

@@ -16,7 +16,7 @@ from devsentry.render.levels import level_text
 from devsentry.render.lists import Col, ListTable
 from devsentry.render.text import clean, safe
 
-__all__ = ["event_context", "relative"]
+__all__ = ["breadcrumbs_section", "event_context", "relative"]
 
 _CONTEXT_ORDER = ("trace", "runtime", "os", "browser", "device", "app", "culture", "cloud_resource")
 #: Breadcrumbs shown, the newest: Relay keeps 100 (`max_breadcrumbs` in
@@ -150,17 +150,23 @@ def _contexts(contexts: Mapping[str, Any], full: bool) -> list[RenderableType]:
     return out
 
 
-def event_context(event: Event, full: bool) -> list[RenderableType]:
-    parts: list[RenderableType] = []
+def breadcrumbs_section(event: Event, full: bool) -> list[RenderableType]:
+    """The event's breadcrumbs (the newest `CRUMBS` unless `full`), times relative to it."""
     crumbs = event.breadcrumb_list
-    if crumbs:
-        title = f"Breadcrumbs ({len(crumbs):,})"
-        shown = bounded(crumbs, CRUMBS, full=full)
-        body: list[RenderableType] = [_breadcrumbs(shown, event.timestamp_seconds, full)]
-        if len(crumbs) > len(shown):
-            older = f"… {len(crumbs) - len(shown):,} older breadcrumbs (--full shows them)"
-            body.insert(0, Text(older, "dim"))
-        parts += section(title, *body)
+    if not crumbs:
+        return []
+    title = f"Breadcrumbs ({len(crumbs):,})"
+    shown = bounded(crumbs, CRUMBS, full=full)
+    body: list[RenderableType] = [_breadcrumbs(shown, event.timestamp_seconds, full)]
+    if len(crumbs) > len(shown):
+        older = f"… {len(crumbs) - len(shown):,} older breadcrumbs (--full shows them)"
+        body.insert(0, Text(older, "dim"))
+    return section(title, *body)
+
+
+def event_context(event: Event, full: bool, *, breadcrumbs: bool = True) -> list[RenderableType]:
+    """Every section below the exception; the ui shows the breadcrumbs in a tab of their own."""
+    parts: list[RenderableType] = breadcrumbs_section(event, full) if breadcrumbs else []
     if event.request is not None:
         parts += section("Request", *_request(event.request, full))
     if event.user is not None and (

@@ -30,9 +30,16 @@ from devsentry.store.records import IssueRecord, ItemRecord
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "Col",
+    "ListTable",
     "ago",
     "duration_words",
+    "event_cells",
+    "event_columns",
+    "fit",
     "footer",
+    "issue_cells",
+    "issue_columns",
     "level_text",
     "render_events",
     "render_issues",
@@ -94,6 +101,22 @@ class Col(msgspec.Struct, kw_only=True):
     max_width: int = 40
 
 
+def fit(
+    columns: Sequence[Col], natural: Sequence[int], width: int, gap: int = 2, flex_min: int = 20
+) -> list[int]:
+    """The columns shown in `width` cells, given each one's natural width: those with the
+    highest `drop` go first until the rest fit (the flexible one keeps at least `flex_min`)."""
+    keep = list(range(len(columns)))
+
+    def needed() -> int:
+        fixed = sum(natural[i] for i in keep if not columns[i].flex)
+        return fixed + flex_min + gap * (len(keep) - 1)
+
+    while needed() > width and any(columns[i].drop for i in keep):
+        keep.remove(max(keep, key=lambda i: columns[i].drop))
+    return keep
+
+
 class ListTable:
     """Rows of one-line cells (the flexible column may hold a second, dim line)."""
 
@@ -107,6 +130,11 @@ class ListTable:
         self.rows = rows
         self.expand = expand  # False: the flexible column is only as wide as its cells
 
+    def layout(self, width: int) -> list[tuple[int, int]]:
+        """The columns shown in `width` cells with their natural widths (the ui's tables)."""
+        natural = [self._natural(i) for i in range(len(self.columns))]
+        return [(i, natural[i]) for i in fit(self.columns, natural, width, self.GAP, self.FLEX_MIN)]
+
     def _natural(self, index: int) -> int:
         col = self.columns[index]
         widest = max(
@@ -115,16 +143,8 @@ class ListTable:
         return min(max(len(col.header), widest), col.max_width)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = options.max_width
         natural = [self._natural(i) for i in range(len(self.columns))]
-        keep = list(range(len(self.columns)))
-
-        def needed() -> int:
-            fixed = sum(natural[i] for i in keep if not self.columns[i].flex)
-            return fixed + self.FLEX_MIN + self.GAP * (len(keep) - 1)
-
-        while needed() > width and any(self.columns[i].drop for i in keep):
-            keep.remove(max(keep, key=lambda i: self.columns[i].drop))
+        keep = fit(self.columns, natural, options.max_width, self.GAP, self.FLEX_MIN)
         table = Table(
             box=None,
             pad_edge=False,
@@ -152,23 +172,8 @@ def _cell(value: object, style: str = "", limit: int = 300) -> Text:
     return safe(value, style, single_line=True, limit=limit)
 
 
-def render_issues(
-    issues: Sequence[IssueRecord],
-    total: int,
-    now: float | None = None,
-    *,
-    hidden: Mapping[str, int] | None = None,
-) -> RenderableType:
-    """The grouped list: id, level, title over culprit, status, events, users, seen, project;
-    `hidden` counts the issues of other statuses, said in the footer."""
-    from devsentry.render.workflow import hidden_line, status_text
-
-    more = hidden_line(hidden or {})
-    if not issues:
-        empty = Text("no issues" + (" match" if total else ""), "dim")
-        return empty if more is None else Group(empty, more)
-    now = time.time() if now is None else now
-    names = {i.project for i in issues}
+def issue_columns(projects: int) -> list[Col]:
+    """The issue list's columns; the project only when `projects` (how many are shown) > 1."""
     columns = [
         Col(header="ID", style="bold"),
         Col(header="LEVEL", drop=2),
@@ -179,34 +184,90 @@ def render_issues(
         Col(header="FIRST SEEN", justify="right", drop=4),
         Col(header="LAST SEEN", justify="right", drop=1),
     ]
-    if len(names) > 1:
+    if projects > 1:
         columns.append(Col(header="PROJECT", style="dim", drop=5, max_width=16))
-    rows = []
-    for issue in issues:
-        title = _cell(issue.title, "bold")
-        if issue.culprit:
-            title.append("\n")
-            title.append_text(_cell(issue.culprit, "dim"))
-        rows.append(
-            [
-                Text(issue.short_id),
-                level_text(issue.level),
-                title,
-                status_text(issue, now),
-                Text(f"{issue.count:,}"),
-                Text(f"{issue.users:,}"),
-                Text(ago(issue.first_seen, now)),
-                Text(ago(issue.last_seen, now)),
-                _cell(issue.project, limit=40),
-            ]
-        )
+    return columns
+
+
+def issue_cells(issue: IssueRecord, now: float) -> list[Text]:
+    """One issue's cells, in `issue_columns` order (the title over its dim culprit)."""
+    from devsentry.render.workflow import status_text
+
+    title = _cell(issue.title, "bold")
+    if issue.culprit:
+        title.append("\n")
+        title.append_text(_cell(issue.culprit, "dim"))
+    return [
+        Text(issue.short_id),
+        level_text(issue.level),
+        title,
+        status_text(issue, now),
+        Text(f"{issue.count:,}"),
+        Text(f"{issue.users:,}"),
+        Text(ago(issue.first_seen, now)),
+        Text(ago(issue.last_seen, now)),
+        _cell(issue.project, limit=40),
+    ]
+
+
+def render_issues(
+    issues: Sequence[IssueRecord],
+    total: int,
+    now: float | None = None,
+    *,
+    hidden: Mapping[str, int] | None = None,
+) -> RenderableType:
+    """The grouped list: id, level, title over culprit, status, events, users, seen, project;
+    `hidden` counts the issues of other statuses, said in the footer."""
+    from devsentry.render.workflow import hidden_line
+
+    more = hidden_line(hidden or {})
+    if not issues:
+        empty = Text("no issues" + (" match" if total else ""), "dim")
+        return empty if more is None else Group(empty, more)
+    now = time.time() if now is None else now
+    names = {i.project for i in issues}
+    rows = [issue_cells(issue, now) for issue in issues]
     parts: list[RenderableType] = [
-        ListTable(columns, rows),
+        ListTable(issue_columns(len(names)), rows),
         footer(len(issues), total, "issue", names),
     ]
     if more is not None:
         parts.append(more)
     return Group(*parts)
+
+
+def event_columns(projects: int) -> list[Col]:
+    """The item list's columns; the project only when `projects` (how many are shown) > 1."""
+    columns = [
+        Col(header="ID", style="bold", justify="right"),
+        Col(header="RECEIVED", justify="right", drop=2),
+        Col(header="TYPE", style="cyan", max_width=16),
+        Col(header="LEVEL", drop=3),
+        Col(header="TITLE", flex=True),
+        Col(header="ISSUE", drop=1),
+        Col(header="EVENT ID", style="dim", drop=4),
+    ]
+    if projects > 1:
+        columns.append(Col(header="PROJECT", style="dim", drop=5, max_width=16))
+    return columns
+
+
+def event_cells(item: ItemRecord, now: float) -> list[Text]:
+    """One item's cells, in `event_columns` order."""
+    title = _cell(item.title or "")
+    if item.error:
+        title = Text.assemble(("invalid: ", "red"), _cell(item.error, "red"))
+    return [
+        Text(f"#{item.id}"),
+        Text(ago(item.received, now)),
+        _cell(item.type, limit=30),
+        level_text(item.level),
+        title,
+        Text(short_id(item.issue_id) if item.issue_id is not None else ""),
+        _cell((item.event_id or "")[:8]),
+        _cell(item.project, limit=40),
+    ]
 
 
 def render_events(
@@ -217,35 +278,10 @@ def render_events(
         return Text("no items" + (" match" if total else ""), "dim")
     now = time.time() if now is None else now
     names = {i.project for i in items}
-    columns = [
-        Col(header="ID", style="bold", justify="right"),
-        Col(header="RECEIVED", justify="right", drop=2),
-        Col(header="TYPE", style="cyan", max_width=16),
-        Col(header="LEVEL", drop=3),
-        Col(header="TITLE", flex=True),
-        Col(header="ISSUE", drop=1),
-        Col(header="EVENT ID", style="dim", drop=4),
-    ]
-    if len(names) > 1:
-        columns.append(Col(header="PROJECT", style="dim", drop=5, max_width=16))
-    rows = []
-    for item in items:
-        title = _cell(item.title or "")
-        if item.error:
-            title = Text.assemble(("invalid: ", "red"), _cell(item.error, "red"))
-        rows.append(
-            [
-                Text(f"#{item.id}"),
-                Text(ago(item.received, now)),
-                _cell(item.type, limit=30),
-                level_text(item.level),
-                title,
-                Text(short_id(item.issue_id) if item.issue_id is not None else ""),
-                _cell((item.event_id or "")[:8]),
-                _cell(item.project, limit=40),
-            ]
-        )
-    return Group(ListTable(columns, rows), footer(len(items), total, "item", names))
+    rows = [event_cells(item, now) for item in items]
+    return Group(
+        ListTable(event_columns(len(names)), rows), footer(len(items), total, "item", names)
+    )
 
 
 def render_rejected(

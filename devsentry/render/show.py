@@ -55,7 +55,7 @@ from devsentry.render.verdict import verdict_rows
 from devsentry.render.waterfall import WaterfallView, container_waterfall, transaction_waterfall
 from devsentry.render.workflow import status_line
 
-__all__ = ["render_detail", "render_saved"]
+__all__ = ["heading", "log_rows", "render_detail", "render_saved"]
 
 
 def render_detail(detail: Detail, *, full: bool = False, now: float | None = None) -> Group:
@@ -64,7 +64,7 @@ def render_detail(detail: Detail, *, full: bool = False, now: float | None = Non
     now = time.time() if now is None else now
     model, item = detail.model, detail.item
     meta = ItemMeta.stored(detail.record, detail.issue)
-    parts: list[RenderableType] = [_heading(detail, now)]
+    parts: list[RenderableType] = [heading(detail, now)]
     if detail.record.trace_id:
         parts.append(
             Text.assemble(("its trace: ", "dim"), (trace_command(detail.record.trace_id), "cyan"))
@@ -92,7 +92,7 @@ def render_detail(detail: Detail, *, full: bool = False, now: float | None = Non
     elif isinstance(model, SpanContainer):
         parts += guarded(section("Spans", WaterfallView(container_waterfall(model), full)))
     elif isinstance(model, LogContainer):
-        parts += guarded(section("Logs", *_logs(model, full)))
+        parts += guarded(section("Logs", *log_rows(model, full)))
     elif isinstance(model, Feedback) or not isinstance(model, Event):
         parts += guarded(section("Item", render_item(item, model, meta)))
         if model is not None and not isinstance(model, Event) and not is_binary(item):
@@ -162,8 +162,10 @@ def _cut(line: Text, limit: int = VALUE * 10) -> Text:
     return cut
 
 
-def _heading(detail: Detail, now: float) -> RenderableType:
-    """The issue (if any) with its counts, then what this item is and where it came from."""
+def heading(detail: Detail, now: float, *, compact: bool = False) -> RenderableType:
+    """The issue (if any) with its counts, then what this item is and where it came from;
+    `compact` (the ui's, where the Events tab lists the others) leaves out the pointer to
+    `devsentry events` and the blank line."""
     record, issue = detail.record, detail.issue
     lines: list[RenderableType] = []
     if issue is not None:
@@ -205,7 +207,7 @@ def _heading(detail: Detail, now: float) -> RenderableType:
                     style="",
                 )
             )
-        if issue.count > 1:
+        if issue.count > 1 and not compact:
             which = "the latest" if detail.latest else "one"
             lines.append(
                 Text(
@@ -214,7 +216,8 @@ def _heading(detail: Detail, now: float) -> RenderableType:
                     "dim",
                 )
             )
-        lines.append(Text())
+        if not compact:
+            lines.append(Text())
     elif record.title:
         lines.append(safe(record.title, "bold", single_line=True))
     when = record.timestamp or record.received
@@ -252,7 +255,7 @@ def _heading(detail: Detail, now: float) -> RenderableType:
 LOG_ROWS = 1000
 
 
-def _logs(container: LogContainer, full: bool) -> list[RenderableType]:
+def log_rows(container: LogContainer, full: bool) -> list[RenderableType]:
     """Every record: time, level, body and the attributes the app set; the SDK's own
     attributes that differ between records dim beside them, those all share once below."""
     columns = [

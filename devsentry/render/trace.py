@@ -15,7 +15,7 @@ from devsentry.render.text import clean, safe
 from devsentry.render.waterfall import SpanNode, Waterfall, WaterfallView, span_extent, span_tree
 from devsentry.store.ids import short_id
 
-__all__ = ["render_trace", "render_traces", "trace_command"]
+__all__ = ["render_trace", "render_traces", "trace_cells", "trace_columns", "trace_command"]
 
 #: Log records drawn on the waterfall (all of them are in `--json`).
 LOG_ROWS = 200
@@ -127,11 +127,9 @@ def render_trace(trace: Trace, *, full: bool = False) -> Group:
     return Group(*parts)
 
 
-def render_traces(rows: Sequence[TraceSummary], now: float | None = None) -> RenderableType:
-    """Recent traces, newest first: id, root transaction, services, duration, spans, errors."""
-    if not rows:
-        return Text("no traces (transactions carry them: set traces_sample_rate)", "dim")
-    columns = [
+def trace_columns(rows: Sequence[TraceSummary] = ()) -> list[Col]:
+    """The trace list's columns (`traces`, and the ui's Traces screen)."""
+    return [
         Col(header="TRACE", style="cyan"),
         Col(header="ROOT TRANSACTION", flex=True),
         Col(header="SERVICES", drop=2, max_width=30),
@@ -140,22 +138,29 @@ def render_traces(rows: Sequence[TraceSummary], now: float | None = None) -> Ren
         Col(header="ERRORS", justify="right"),
         Col(header="STARTED", justify="right", drop=1),
     ]
-    table = []
-    for t in rows:
-        root = Text.assemble(
-            safe(t.root or "?", "bold", single_line=True, limit=200),
-            ("  " + clean(t.root_op or "", single_line=True), "dim"),
-        )
-        table.append(
-            [
-                Text(t.trace_id[:12]),
-                root,
-                safe(", ".join(t.projects), single_line=True, limit=200),
-                Text(ms(t.duration_ms / 1000)),
-                Text(f"{t.spans:,}"),
-                Text(f"{t.errors:,}", "bold red") if t.errors else Text("0", "dim"),
-                Text(ago(t.start, now)),
-            ]
-        )
+
+
+def trace_cells(t: TraceSummary, now: float | None = None) -> list[Text]:
+    """One trace's cells, in `trace_columns` order."""
+    root = Text.assemble(
+        safe(t.root or "?", "bold", single_line=True, limit=200),
+        ("  " + clean(t.root_op or "", single_line=True), "dim"),
+    )
+    return [
+        Text(t.trace_id[:12]),
+        root,
+        safe(", ".join(t.projects), single_line=True, limit=200),
+        Text(ms(t.duration_ms / 1000)),
+        Text(f"{t.spans:,}"),
+        Text(f"{t.errors:,}", "bold red") if t.errors else Text("0", "dim"),
+        Text(ago(t.start, now)),
+    ]
+
+
+def render_traces(rows: Sequence[TraceSummary], now: float | None = None) -> RenderableType:
+    """Recent traces, newest first: id, root transaction, services, duration, spans, errors."""
+    if not rows:
+        return Text("no traces (transactions carry them: set traces_sample_rate)", "dim")
+    table = [trace_cells(t, now) for t in rows]
     hint = Text("devsentry trace <TRACE> draws one", "dim")
-    return Group(ListTable(columns, table), hint)
+    return Group(ListTable(trace_columns(rows), table), hint)

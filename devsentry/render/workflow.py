@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -12,10 +13,12 @@ from rich.text import Text
 from devsentry.render.layout import ItemMeta, block, clock, one_line
 from devsentry.render.lists import ago
 from devsentry.render.text import clean, safe
-from devsentry.sinks.alerts import ALERT_KINDS, AlertPolicy
 from devsentry.store.ids import short_id
 from devsentry.store.records import CameBack, IssueRecord
 from devsentry.store.workflow import effective
+
+if TYPE_CHECKING:  # the alert sink imports the indexer and processing: only serve needs them
+    from devsentry.sinks.alerts import AlertPolicy
 
 __all__ = [
     "alerts_line",
@@ -90,14 +93,15 @@ def status_line(issue: IssueRecord, now: float | None = None) -> Text | None:
     return None
 
 
-def hidden_line(hidden: Mapping[str, int]) -> Text | None:
-    """`2 resolved and 1 ignored issue hidden — --status all lists them`, or None."""
+def hidden_line(hidden: Mapping[str, int], *, hint: str = "--status all lists them") -> Text | None:
+    """`2 resolved and 1 ignored issue hidden — --status all lists them` (the ui's `hint`
+    names its `is:all`), or None."""
     parts = [f"{n:,} {status}" for status, n in sorted(hidden.items()) if n]
     if not parts:
         return None
     words = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
     total = sum(hidden.values())
-    return Text(f"{words} issue{'' if total == 1 else 's'} hidden — --status all lists them", "dim")
+    return Text(f"{words} issue{'' if total == 1 else 's'} hidden — {hint}", "dim")
 
 
 def render_changed(verb: str, issues: Sequence[IssueRecord], now: float | None = None) -> Group:
@@ -126,6 +130,8 @@ def alerts_line(policy: AlertPolicy) -> Text:
     if policy.webhook is not None:
         targets.append("--webhook " + webhook_host(policy.webhook))
     line = Text.assemble(("Alerts     ", "bold"), (", ".join(targets), "magenta"))
+    from devsentry.sinks.alerts import ALERT_KINDS
+
     kinds = [k for k in ALERT_KINDS if k in policy.kinds]
     line.append(f"  on {', '.join(kinds)}", "dim")
     return line

@@ -10,7 +10,15 @@ import msgspec
 
 from devsentry.store.workflow import status_clause
 
-__all__ = ["Query", "where"]
+__all__ = ["ISSUE_SORTS", "IssueSort", "Query", "order_by", "page", "where"]
+
+IssueSort = Literal["last_seen", "count", "users"]
+#: The orders of an issue list, as `ORDER BY` clauses (the id breaks ties, newest first).
+ISSUE_SORTS: dict[str, str] = {
+    "last_seen": "last_seen DESC, id DESC",
+    "count": "count DESC, last_seen DESC, id DESC",
+    "users": "users DESC, last_seen DESC, id DESC",
+}
 
 
 class Query(msgspec.Struct, kw_only=True):
@@ -30,6 +38,21 @@ class Query(msgspec.Struct, kw_only=True):
     new_in: str | None = None  # issues first seen in this release
     status: str | None = None  # issues: unresolved, resolved, ignored (None: all)
     limit: int | None = 100
+    offset: int = 0  # rows skipped before the page (the ui's next page)
+    sort: IssueSort = "last_seen"  # issues: newest seen, most events, or most users first
+
+
+def order_by(q: Query) -> str:
+    """The issue list's `ORDER BY … LIMIT … OFFSET …` for `q`."""
+    sql = f" ORDER BY {ISSUE_SORTS[q.sort]}"
+    return sql + page(q)
+
+
+def page(q: Query) -> str:
+    """`LIMIT n OFFSET m` for `q` (nothing without a limit)."""
+    if q.limit is None:
+        return ""
+    return f" LIMIT {int(q.limit)}" + (f" OFFSET {int(q.offset)}" if q.offset else "")
 
 
 def where(q: Query, table: Literal["issues", "items"]) -> tuple[str, list[Any]]:

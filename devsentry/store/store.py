@@ -19,7 +19,7 @@ import msgspec
 import platformdirs
 
 from devsentry.store.packing import unpack
-from devsentry.store.query import Query, where
+from devsentry.store.query import Query, order_by, page, where
 from devsentry.store.records import (
     ENVELOPE_COLUMNS,
     ISSUE_COLUMNS,
@@ -132,18 +132,14 @@ class Store:
     def issues(self, q: Query | None = None) -> list[IssueRecord]:
         q = q or Query()
         clause, args = where(q, "issues")
-        sql = f"SELECT {ISSUE_COLUMNS} FROM issues{clause} ORDER BY last_seen DESC, id DESC"
-        if q.limit is not None:
-            sql += f" LIMIT {int(q.limit)}"
+        sql = f"SELECT {ISSUE_COLUMNS} FROM issues{clause}{order_by(q)}"
         return [IssueRecord(*row) for row in self.db.execute(sql, args)]
 
     def items(self, q: Query | None = None, *, oldest_first: bool = False) -> list[ItemRecord]:
         q = q or Query()
         clause, args = where(q, "items")
         order = "ASC" if oldest_first else "DESC"
-        sql = f"SELECT {ITEM_COLUMNS} FROM items{clause} ORDER BY id {order}"
-        if q.limit is not None:
-            sql += f" LIMIT {int(q.limit)}"
+        sql = f"SELECT {ITEM_COLUMNS} FROM items{clause} ORDER BY id {order}{page(q)}"
         return [ItemRecord(*row) for row in self.db.execute(sql, args)]
 
     def issue(self, issue_id: int) -> IssueRecord | None:
@@ -284,10 +280,14 @@ class Store:
         )
         return {str(status): int(n) for status, n in rows}
 
-    def count_items(self, q: Query | None = None) -> int:
-        """How many items match `q` (its limit ignored)."""
+    def count_items(self, q: Query | None = None, *, cap: int | None = None) -> int:
+        """How many items match `q` (its limit ignored); at most `cap` (counting stops there:
+        a million rows take a fifth of a second to count)."""
         clause, args = where(q or Query(), "items")
-        (value,) = self.db.execute(f"SELECT count(*) FROM items{clause}", args).fetchone()
+        sql = f"SELECT count(*) FROM items{clause}"
+        if cap is not None:
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM items{clause} LIMIT {int(cap)})"
+        (value,) = self.db.execute(sql, args).fetchone()
         return int(value)
 
     def issue_count_at(self, issue_id: int, item_id: int) -> int:

@@ -2,6 +2,6 @@
 wait-for-condition helper, and the `devsentry` pytest fixture (`testing.plugin`)."""
 
 from devsentry.testing.server import LocalServer
-from devsentry.testing.wait import WaitTimeout, wait_until
+from devsentry.testing.wait import WaitTimeout, wait_until, wait_until_async
 
-__all__ = ["LocalServer", "WaitTimeout", "wait_until"]
+__all__ = ["LocalServer", "WaitTimeout", "wait_until", "wait_until_async"]
