@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 BARE_SERVER = """
-import sys
+import asyncio, sys
 from aiohttp import web
 
 async def handle(request):
@@ -47,6 +47,9 @@ async def handle(request):
 
 app = web.Application(client_max_size=100 * 1024 * 1024)
 app.router.add_post("/api/{project}/envelope/", handle)
+if sys.argv[2] == "uvloop":
+    import uvloop
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
 """
 
@@ -186,28 +189,53 @@ def run_wrk(
     }
 
 
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def proc_status(pid: int, field: str) -> int:
+    """A `/proc/<pid>/status` field in bytes (0 once the process is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(rf"^{field}:\s+(\d+) kB", text, re.MULTILINE)
+    return int(found.group(1)) * 1024 if found else 0
+
+
 class MemorySampler:
-    """Samples a process's resident set (`VmRSS`) until stopped; `VmHWM` is the kernel's peak."""
+    """Samples the resident set (`VmRSS`) of a process and its children (serve's worker)
+    until stopped; `VmHWM` is each process's peak as the kernel kept it."""
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         self.pid = pid
         self.interval = interval
         self.peak_sampled = 0
+        self.hwm: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def status(self, field: str) -> int:
-        """A `/proc/<pid>/status` field in bytes (0 once the process is gone)."""
-        try:
-            text = Path(f"/proc/{self.pid}/status").read_text()
-        except OSError:
-            return 0
-        found = re.search(rf"^{field}:\s+(\d+) kB", text, re.MULTILINE)
-        return int(found.group(1)) * 1024 if found else 0
+        """`field` summed over the process and its children; VmHWM as last seen for each
+        process that ever ran (a restarted worker counts once, its peak)."""
+        if field == "VmHWM":
+            self._sample()
+            return sum(self.hwm.values())
+        return sum(proc_status(p, field) for p in (self.pid, *children(self.pid)))
+
+    def _sample(self) -> None:
+        for pid in (self.pid, *children(self.pid)):
+            hwm = proc_status(pid, "VmHWM")
+            if hwm:
+                self.hwm[pid] = max(self.hwm.get(pid, 0), hwm)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             self.peak_sampled = max(self.peak_sampled, self.status("VmRSS"))
+            self._sample()
 
     def start(self) -> None:
         self._thread.start()
@@ -225,6 +253,85 @@ def file_sizes(store: Path) -> tuple[int, int]:
 
 def mb(size: float) -> str:
     return f"{size / 1e6:,.1f} MB"
+
+
+def indexed_upto(store: Path) -> int:
+    """How far the index got: the newest envelope id it has done."""
+    with sqlite3.connect(store) as db:
+        row = db.execute("SELECT value FROM meta WHERE key = 'indexed_upto'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def console_latency(
+    template: bytes, event_id: str, count: int, workers: int, loop: str
+) -> list[float]:
+    """Milliseconds from sending an error (each with its own message) to its line on the
+    live console of `devsentry serve`, at rest: one request at a time, 50 ms apart."""
+    with tempfile.TemporaryDirectory(prefix="devsentry-latency-") as tmp:
+        port = free_port()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "devsentry",
+                "serve",
+                "--port",
+                str(port),
+                "--store",
+                str(Path(tmp) / "latency.db"),
+                "--workers",
+                str(workers),
+            ],
+            stdout=subprocess.PIPE,
+            env={**os.environ, "DEVSENTRY_LOOP": loop, "COLUMNS": "200"},
+        )
+        assert proc.stdout is not None
+        seen: dict[str, float] = {}
+        lock = threading.Condition()
+
+        def read() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                found = re.search(rb"probe-(\d{9})", line)
+                if found:
+                    with lock:
+                        seen.setdefault(str(int(found.group(1))), time.perf_counter())
+                        lock.notify_all()
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            wait_http(f"http://127.0.0.1:{port}/health")
+            times: list[float] = []
+            for n in range(count + 5):  # the first five warm up
+                body = template.replace(event_id.encode(), os.urandom(16).hex().encode())
+                # same length: the item headers give each payload's length
+                body = body.replace(b"checkout failed", f"probe-{n:09d}".encode())
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/api/1/envelope/",
+                    data=body,
+                    headers={
+                        "X-Sentry-Auth": "Sentry sentry_key=bench, sentry_version=7",
+                        "Content-Type": "application/x-sentry-envelope",
+                    },
+                )
+                sent = time.perf_counter()
+                urllib.request.urlopen(request, timeout=10).read()
+                key = str(n)
+                with lock:
+                    lock.wait_for(lambda key=key: key in seen, timeout=10)  # type: ignore[misc]
+                if n >= 5 and str(n) in seen:
+                    times.append((seen[str(n)] - sent) * 1000)
+                time.sleep(0.05)
+            return times
+        finally:
+            proc.terminate()
+            proc.wait()
 
 
 def wait_calm(store: Path, timeout: float = 30.0) -> tuple[float, int, int]:
@@ -253,6 +360,21 @@ def main() -> None:
         default=100_000_000,
         help="serve's --keep (the default never prunes; a small one measures retention)",
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="serve's --workers (0: everything in one process)"
+    )
+    parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="event loop of both servers (devsentry's DEVSENTRY_LOOP)",
+    )
+    parser.add_argument(
+        "--latency",
+        type=int,
+        default=40,
+        help="envelopes sent one at a time, at rest, to time capture-to-console (0: skip)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -272,7 +394,15 @@ def main() -> None:
 
         bare_port, ds_port = free_port(), free_port()
         store = work / "bench.db"
-        bare = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(bare_port)])
+        if args.latency:
+            lat = console_latency(template, event_id, args.latency, args.workers, args.loop)
+            print(
+                f"capture-to-console at rest ({args.latency} errors, one every 50 ms): "
+                f"p50 {statistics.median(lat):.1f} ms, p99 {percentile(lat, 99):.1f} ms, "
+                f"max {max(lat):.1f} ms"
+            )
+        env = {**os.environ, "DEVSENTRY_LOOP": args.loop}
+        bare = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(bare_port), args.loop])
         ds_cmd = [
             sys.executable,
             "-m",
@@ -284,10 +414,12 @@ def main() -> None:
             str(store),
             "--keep",  # by default retention never prunes, or the count would be short
             str(args.keep),
+            "--workers",
+            str(args.workers),
         ]
         if not args.console:
             ds_cmd.append("--quiet")
-        ds = subprocess.Popen(ds_cmd, stdout=subprocess.DEVNULL)
+        ds = subprocess.Popen(ds_cmd, stdout=subprocess.DEVNULL, env=env)
         memory = MemorySampler(ds.pid)
         memory.start()
         results: dict[str, list[dict[str, float]]] = {"bare aiohttp": [], "devsentry": []}
@@ -298,11 +430,17 @@ def main() -> None:
                 run_wrk(port, lua, body, event_id, 2, args.connections)
             with sqlite3.connect(store) as db:
                 (before,) = db.execute("SELECT count(*) FROM envelopes").fetchone()
+            index_rates: list[float] = []
             for _ in range(args.rounds):
                 for name, port in (("bare aiohttp", bare_port), ("devsentry", ds_port)):
+                    if name == "devsentry":
+                        start_indexed, start_time = indexed_upto(store), time.monotonic()
                     results[name].append(
                         run_wrk(port, lua, body, event_id, args.duration, args.connections)
                     )
+                    if name == "devsentry":
+                        elapsed = time.monotonic() - start_time
+                        index_rates.append((indexed_upto(store) - start_indexed) / elapsed)
             # The index (items, issues, console) yields to ingest during a flood and catches
             # up after it: time how long until every stored envelope is indexed.
             flood_end = time.monotonic()
@@ -343,7 +481,15 @@ def main() -> None:
             print(f"{name:<14}{med[name]:>16,.0f}{p50:>10.2f}{p99:>10.2f}{non2xx:>10}")
             print(f"{'':<14}rounds: " + ", ".join(f"{r['rps']:,.0f}" for r in runs))
         ratio = med["devsentry"] / med["bare aiohttp"]
-        print(f"\nratio devsentry / bare aiohttp: {ratio:.0%}  (target >= 60%)")
+        print(
+            f"\nratio devsentry / bare aiohttp: {ratio:.0%}  "
+            f"(--workers {args.workers}, {args.loop} loop on both)"
+        )
+        print(
+            f"indexed during the flood: {statistics.median(index_rates):,.0f} envelopes/s "
+            f"(rounds: {', '.join(f'{r:,.0f}' for r in index_rates)}) beside "
+            f"{med['devsentry']:,.0f} requests/s; {backlog:,} envelopes behind when it ended"
+        )
 
         acked = sum(r["total"] - r["non2xx"] for r in results["devsentry"])
         with sqlite3.connect(store) as db:

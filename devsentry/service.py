@@ -28,9 +28,7 @@ from rich.console import Console
 from devsentry.agents.http import AgentEndpoint
 from devsentry.ingest.forward import ForwardPolicy
 from devsentry.ingest.origins import OriginPolicy
-from devsentry.ingest.pipeline import Listener, Pipeline
-from devsentry.process.indexer import Indexer, Sink
-from devsentry.process.sourcemaps import Resolver, SourceMapPolicy
+from devsentry.ingest.pipeline import Pipeline
 from devsentry.protocol.compression import DEFAULT_MAX_SIZE
 from devsentry.sinks.arrivals import Arrivals
 from devsentry.store.bundles import Bundles
@@ -39,12 +37,19 @@ from devsentry.store.outbox import Delivery, Outbox
 from devsentry.store.store import DEFAULT_KEEP
 from devsentry.store.writer import Notify as StoreNotify
 from devsentry.store.writer import StoreWriter
+from devsentry.tasks import run_loop
 from devsentry.transports.address import DEFAULT_PORT, DEFAULT_PROXY_PORT
 from devsentry.transports.server import Server
 
 if TYPE_CHECKING:
+    from devsentry.ingest.pipeline import Listener
+    from devsentry.process.indexer import Indexer, Sink
+    from devsentry.process.sourcemaps import SourceMapPolicy
     from devsentry.sinks.alerts import AlertPolicy
+    from devsentry.sinks.forward import Forwarder
+    from devsentry.store.indexing import IndexWriter
     from devsentry.transports.intercept import Proxy
+    from devsentry.worker import Work
 
 __all__ = [
     "Background",
@@ -96,6 +101,38 @@ def store_notices(sinks: Sequence[Sink]) -> StoreNotify | None:
     return notify
 
 
+def console_notices(console: Console | None) -> StoreNotify | None:
+    """`store_notices` for an ingest process whose sinks run in the worker: printed on
+    `console` directly (the ingest process prints nothing else while it runs)."""
+    if console is None:
+        return None
+
+    def notify(fault: StoreUnavailable | None) -> None:
+        from devsentry.render.store import store_notice
+
+        console.print(store_notice(fault))
+
+    return notify
+
+
+class Processing:
+    """What runs after the commit, started together: the indexer, the sinks and the
+    forwarder. `listeners` are the pipeline's when they share its process; `poke()` wakes them
+    when the commit happened in another process (the worker is told through a pipe)."""
+
+    def __init__(self, indexer: Indexer, forwarder: Forwarder | None) -> None:
+        self.indexer = indexer
+        self.forwarder = forwarder
+        self.listeners: list[Listener] = [indexer.committed]
+        if forwarder is not None:
+            self.listeners.append(forwarder.committed)
+
+    def poke(self) -> None:
+        self.indexer.poke()
+        if self.forwarder is not None:
+            self.forwarder.poke()
+
+
 def alert_sink(policy: AlertPolicy, store: Path, sinks: Sequence[Sink]) -> Sink:
     """The alerts sink; what it has to say goes to the live consoles, its terminal
     notifications to the first console's terminal (only when it is one)."""
@@ -115,25 +152,32 @@ def alert_sink(policy: AlertPolicy, store: Path, sinks: Sequence[Sink]) -> Sink:
 
 
 @asynccontextmanager
-async def ingesting(
-    store: Path,
+async def processing(
+    writer: StoreWriter | IndexWriter,
     *,
     sinks: Sequence[Sink] = (),
-    keep: int = DEFAULT_KEEP,
-    max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
     alerts: AlertPolicy | None = None,
     sourcemaps: SourceMapPolicy | None = None,
-) -> AsyncIterator[Pipeline]:
-    """The store's writer, the pipeline and everything after it, for the `async with` block;
-    `sourcemaps` says where JavaScript frames' maps may be read from."""
+    batch: int | None = None,
+) -> AsyncIterator[Processing]:
+    """The indexer, the sinks, (with `alerts`) the alerts sink and (with `forward`) the
+    forwarder on `writer`, for the block; on exit everything committed is indexed and the
+    sinks are drained. `sourcemaps` says where JavaScript frames' maps may be read from
+    (and the maps uploaded to `serving` always are)."""
+    from devsentry.process.indexer import Indexer
+    from devsentry.process.sourcemaps import Resolver, SourceMapPolicy
+
     if alerts is not None and alerts.targets:
-        sinks = [*sinks, alert_sink(alerts, store, sinks)]
-    writer = StoreWriter(store, keep=keep, notify=store_notices(sinks))
-    policy = sourcemaps or SourceMapPolicy()  # and the maps uploaded to `serving`
-    policy = msgspec.structs.replace(policy, dirs=(*policy.dirs, uploads_dir(store)))
-    indexer = Indexer(writer, sinks, Resolver(policy))
-    listeners: list[Listener] = [indexer.committed]
+        sinks = [*sinks, alert_sink(alerts, writer.path, sinks)]
+    policy = sourcemaps or SourceMapPolicy()
+    policy = msgspec.structs.replace(policy, dirs=(*policy.dirs, uploads_dir(writer.path)))
+    resolver = Resolver(policy)
+    indexer = (
+        Indexer(writer, sinks, resolver)
+        if batch is None
+        else Indexer(writer, sinks, resolver, batch=batch)
+    )
     forwarder = None
     if forward is not None:
         from devsentry.render.forwarding import forward_notice
@@ -152,8 +196,6 @@ async def ingesting(
             max_waiting=forward.max_waiting,
             notify=notify if consoles else None,
         )
-        listeners.append(forwarder.committed)
-    pipeline = Pipeline(writer, max_size=max_size, forward=forward, listeners=listeners)
     started: list[Sink] = []
     try:
         for sink in sinks:
@@ -162,13 +204,66 @@ async def ingesting(
         await indexer.start()
         if forwarder is not None:
             await forwarder.start()
-        yield pipeline
+        yield Processing(indexer, forwarder)
     finally:
         if forwarder is not None:
             await forwarder.stop()
         await indexer.stop()  # index what was acknowledged, so the sinks see it
         for sink in reversed(started):
             await sink.stop()
+
+
+@asynccontextmanager
+async def ingesting(
+    store: Path,
+    *,
+    sinks: Sequence[Sink] = (),
+    keep: int = DEFAULT_KEEP,
+    max_size: int = DEFAULT_MAX_SIZE,
+    forward: ForwardPolicy | None = None,
+    alerts: AlertPolicy | None = None,
+    sourcemaps: SourceMapPolicy | None = None,
+    work: Work | None = None,
+    notices: Console | None = None,
+    on_indexed: Callable[[], None] | None = None,
+) -> AsyncIterator[Pipeline]:
+    """The store's writer, the pipeline and everything after it, for the `async with` block.
+
+    With `work`, everything after the commit runs in a worker process (`devsentry.worker`)
+    that `work` describes (`alerts` and `sourcemaps` are folded into it), and `sinks` must be
+    empty; `notices` is the console that says what the ingest process itself has to say (a
+    store that takes no writes, a worker restarted), and `on_indexed` is told whenever the
+    worker's index moved. Without it, `sinks` run here and say those things.
+    """
+    if work is None:
+        writer = StoreWriter(store, keep=keep, notify=store_notices(sinks))
+        try:
+            async with processing(
+                writer, sinks=sinks, forward=forward, alerts=alerts, sourcemaps=sourcemaps
+            ) as after:
+                yield Pipeline(
+                    writer, max_size=max_size, forward=forward, listeners=after.listeners
+                )
+        finally:
+            writer.close()
+        return
+    if sinks:
+        raise ValueError("with a worker process, the sinks run there: describe them in `work`")
+    from devsentry.worker import WorkerProcess
+
+    if alerts is not None:
+        work = msgspec.structs.replace(work, alerts=alerts)
+    if sourcemaps is not None:
+        work = msgspec.structs.replace(work, sourcemaps=sourcemaps)
+    writer = StoreWriter(store, keep=keep, notify=console_notices(notices))
+    worker = WorkerProcess(store, work, forward=forward, console=notices, on_indexed=on_indexed)
+    try:
+        await worker.start()
+        try:
+            yield Pipeline(writer, max_size=max_size, forward=forward, listeners=[worker.committed])
+        finally:
+            await worker.stop()  # it indexes what was acknowledged, so the sinks see it
+    finally:
         writer.close()
 
 
@@ -183,23 +278,31 @@ async def serving(
     max_size: int = DEFAULT_MAX_SIZE,
     forward: ForwardPolicy | None = None,
     origins: OriginPolicy | None = None,
+    work: Work | None = None,
+    notices: Console | None = None,
     alerts: AlertPolicy | None = None,
     sourcemaps: SourceMapPolicy | None = None,
 ) -> AsyncIterator[Server]:
     """An ingest server on `store` for the duration of the `async with` block; web pages may
     send to it from loopback origins and those `origins` allows. Source maps uploaded to it
     (`sentry-cli sourcemaps upload`) are kept in `uploads_dir(store)`. It answers MCP at
-    `/mcp` too (`agents.http`: the SDK loads on the first request), woken by the index."""
+    `/mcp` too (`agents.http`: the SDK loads on the first request), woken by the index (in
+    this process, or told by the worker). `work`: as for `ingesting`."""
     bundles = Bundles(uploads_dir(store))
     arrivals = Arrivals()
+    if work is not None:
+        await arrivals.start()  # as a sink it would be started with the others
     async with ingesting(
         store,
-        sinks=[*sinks, arrivals],
+        sinks=[*sinks, arrivals] if work is None else sinks,
         keep=keep,
         max_size=max_size,
         forward=forward,
+        work=work,
+        notices=notices,
         alerts=alerts,
         sourcemaps=sourcemaps,
+        on_indexed=arrivals.indexed if work is not None else None,
     ) as pipeline:
         agents = AgentEndpoint(store, arrivals)
         server = Server(
@@ -216,6 +319,8 @@ async def serving(
         finally:
             await agents.stop()  # ends MCP's sessions and streams, so none holds the server
             await server.stop()
+            if work is not None:
+                await arrivals.stop()
 
 
 @asynccontextmanager
@@ -233,11 +338,14 @@ async def intercepting(
     on_warning: Callable[[str], None] | None = None,
     addons: Sequence[object] = (),
     mitmproxy_options: Mapping[str, Any] | None = None,
+    work: Work | None = None,
+    notices: Console | None = None,
     alerts: AlertPolicy | None = None,
     sourcemaps: SourceMapPolicy | None = None,
 ) -> AsyncIterator[Proxy]:
     """mitmproxy with the devsentry addon in front of the pipeline, for the `async with`
-    block (`transports.intercept.proxying` says what the proxy options mean)."""
+    block (`transports.intercept.proxying` says what the proxy options mean; `work` is as for
+    `ingesting`)."""
     from devsentry.transports.intercept import proxying
 
     async with (
@@ -247,6 +355,8 @@ async def intercepting(
             keep=keep,
             max_size=max_size,
             forward=forward,
+            work=work,
+            notices=notices,
             alerts=alerts,
             sourcemaps=sourcemaps,
         ) as pipeline,
@@ -278,7 +388,7 @@ def run_until_stopped(
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
             await stop.wait()
 
-    asyncio.run(run())
+    run_loop(run())
 
 
 class Background(Generic[T]):
@@ -328,7 +438,7 @@ class Background(Generic[T]):
         self._thread.join(timeout)
 
     def _main(self) -> None:
-        asyncio.run(self._run())
+        run_loop(self._run())
 
     async def _run(self) -> None:
         self._loop = asyncio.get_running_loop()

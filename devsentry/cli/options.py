@@ -573,3 +573,19 @@ def alert_policy(
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise click.BadParameter(f"{webhook!r} is not an http(s) URL", param_hint="--webhook")
     return AlertPolicy(kinds=kinds, notify=notify, command=on_issue, webhook=webhook)
+
+
+def workers_option(func: F) -> F:
+    """`--workers`: whether processing, the index and the console run in a process of their
+    own (the default) or in the ingest process."""
+    return click.option(
+        "--workers",
+        default=1,
+        show_default=True,
+        type=click.IntRange(0, 1),
+        envvar="DEVSENTRY_WORKERS",
+        show_envvar=True,
+        help="Worker processes for what follows the commit (processing, the index, the "
+        "console, forwarding): 1 runs them beside the ingest process, on a core of their "
+        "own; 0 runs everything in one process.",
+    )(func)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +21,7 @@ from devsentry.cli.options import (
     resolve_store,
     sourcemap_options,
     store_option,
+    workers_option,
 )
 from devsentry.protocol.limits import DEFAULT_MAX_SIZE, MIB
 from devsentry.render.console import make_console
@@ -31,6 +32,8 @@ from devsentry.transports.address import DEFAULT_PORT
 if TYPE_CHECKING:
     from collections.abc import Callable
     from contextlib import AbstractAsyncContextManager
+
+    from rich.console import Console
 
     from devsentry.ingest.origins import OriginPolicy
     from devsentry.process.sourcemaps import SourceMapPolicy
@@ -89,6 +92,7 @@ if TYPE_CHECKING:
     help="Show the dashboard (`devsentry ui`) instead of printing items as they arrive.",
 )
 @export_dir_option
+@workers_option
 def serve(
     host: str,
     port: int,
@@ -104,6 +108,7 @@ def serve(
     quiet: bool,
     dashboard: bool,
     export_dir: Path,
+    workers: int,
 ) -> None:
     """Run the local ingest server.
 
@@ -123,11 +128,14 @@ def serve(
 
     With --ui, the dashboard of `devsentry ui` takes the terminal while the server runs
     beside it; quitting the dashboard stops the server.
+
+    Processing, the index, the live console and alerts run in a worker process beside the
+    one that answers SDKs (--workers 0: all in one process).
     """
     from devsentry.render.banner import serve_banner, sourcemaps_line
     from devsentry.render.forwarding import forward_line
     from devsentry.render.workflow import alerts_line
-    from devsentry.service import make_sinks, run_until_stopped, serving
+    from devsentry.service import run_until_stopped, serving
 
     console = make_console()
     path = resolve_store(store_path)
@@ -143,7 +151,7 @@ def serve(
                 max_size=max_size * MIB,
                 forward=policy,
                 origins=origins,
-                alerts=alerts,
+                **after_commit(console, True, workers, alerts, sourcemaps),
             ),
             path,
             export_dir,
@@ -170,13 +178,11 @@ def serve(
                 path,
                 host=host,
                 port=port,
-                sinks=make_sinks(None if quiet else console),
                 keep=keep,
                 max_size=max_size * MIB,
                 forward=policy,
                 origins=origins,
-                alerts=alerts,
-                sourcemaps=sourcemaps,
+                **after_commit(console, quiet, workers, alerts, sourcemaps),
             ),
             ready,
         )
@@ -228,6 +234,7 @@ def _serve_with_ui(
 @forward_options(dsn_optional=True)
 @alert_options
 @quiet_option
+@workers_option
 def intercept(
     listen_host: str,
     listen_port: int,
@@ -240,6 +247,7 @@ def intercept(
     forward_sample: float,
     alerts: AlertPolicy | None,
     quiet: bool,
+    workers: int,
 ) -> None:
     """Record an app's Sentry traffic through mitmproxy, without changing its DSN.
 
@@ -254,7 +262,7 @@ def intercept(
     from devsentry.render.banner import intercept_banner, sourcemaps_line
     from devsentry.render.forwarding import forward_line
     from devsentry.render.workflow import alerts_line
-    from devsentry.service import intercepting, make_sinks, run_until_stopped
+    from devsentry.service import intercepting, run_until_stopped
     from devsentry.transports.addon import DEFAULT_HOSTS
     from devsentry.transports.intercept import InterceptError, Proxy
 
@@ -290,17 +298,36 @@ def intercept(
                 host=listen_host,
                 port=listen_port,
                 confdir=confdir,
-                sinks=make_sinks(None if quiet else console),
                 hosts=sentry_hosts,
                 on_warning=warn,
                 forward=policy,
-                alerts=alerts,
-                sourcemaps=sourcemaps,
+                **after_commit(console, quiet, workers, alerts, sourcemaps),
             ),
             ready,
         )
     except (InterceptError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def after_commit(
+    console: Console,
+    quiet: bool,
+    workers: int,
+    alerts: AlertPolicy | None,
+    sourcemaps: SourceMapPolicy,
+) -> dict[str, Any]:
+    """The `sinks=` (one process) or `work=` and `notices=` (a worker process) of an
+    assembly in `devsentry.service`, for the console `console` unless quiet; alerts and
+    source maps go wherever processing runs."""
+    from devsentry.service import make_sinks
+
+    after: dict[str, Any] = {"alerts": alerts, "sourcemaps": sourcemaps}
+    if not workers:
+        return {**after, "sinks": make_sinks(None if quiet else console)}
+    from devsentry.worker import Work
+
+    work = Work(console=None if quiet else "stdout")
+    return {**after, "work": work, "notices": None if quiet else console}
 
 
 @cli.command("addon-path")

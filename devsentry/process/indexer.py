@@ -39,10 +39,9 @@ from devsentry.store.records import (
     StoredItem,
     storable,
 )
-from devsentry.store.writer import StoreWriter
 from devsentry.tasks import Once, supervise
 
-__all__ = ["Captured", "Indexer", "Sink"]
+__all__ = ["Captured", "IndexTarget", "Indexer", "Sink"]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +80,17 @@ class Sink(Protocol):
     async def stop(self) -> None: ...
 
 
+class IndexTarget(Protocol):
+    """Where the index is read from and written: the ingest process's `StoreWriter`, or the
+    worker's `IndexWriter`."""
+
+    def rate(self, now: float) -> float: ...
+
+    def unindexed(self, limit: int = 256) -> list[EnvelopeRecord]: ...
+
+    def index(self, batch: list[tuple[int, NewEnvelope]]) -> list[list[StoredItem] | None]: ...
+
+
 class _Pending(msgspec.Struct):
     envelope_id: int
     envelope: Envelope
@@ -91,11 +101,17 @@ class Indexer:
     """Decodes, groups and indexes committed envelopes in order, then notifies the sinks."""
 
     def __init__(
-        self, writer: StoreWriter, sinks: Sequence[Sink] = (), resolver: Resolver | None = None
+        self,
+        writer: IndexTarget,
+        sinks: Sequence[Sink] = (),
+        resolver: Resolver | None = None,
+        *,
+        batch: int = _BATCH,
     ) -> None:
         self.writer = writer
         self.sinks = list(sinks)
         self.resolver = resolver or Resolver()
+        self.batch = batch
         self._queue: deque[_Pending] = deque()
         self._from_store = True  # start by catching up on what a previous run left
         self._done_upto = 0
@@ -116,6 +132,12 @@ class Indexer:
                 self._from_store = True
         self._wake.set()
 
+    def poke(self) -> None:
+        """Something was committed that this process did not see (the worker, woken by the
+        ingest process): read it from the store."""
+        self._from_store = True
+        self._wake.set()
+
     async def start(self) -> None:
         await self.resolver.start()
         self.open()
@@ -133,7 +155,7 @@ class Indexer:
             while batch is not None:
                 if batch:
                     await self._index_resolved(batch)
-                batch = self._take(_BATCH)
+                batch = self._take(self.batch)
         except StoreUnavailable as exc:  # full or locked: the next start indexes it
             log.warning("not indexed yet (the next start does it): %s", exc.detail)
         self.close()
@@ -164,7 +186,7 @@ class Indexer:
             batch, self._inflight = self._inflight, None
             if batch:  # cancelled while its maps were fetched: indexed without them
                 self._index_batch(batch)
-            while self._index_next(_BATCH):
+            while self._index_next(self.batch):
                 pass
         except StoreUnavailable as exc:  # full or locked: the next start indexes it
             log.warning("not indexed yet (the next start does it): %s", exc.detail)
@@ -182,7 +204,7 @@ class Indexer:
                     await asyncio.sleep(_MAX_WAIT_UNDER_LOAD - (now - last))  # requests first
                     continue
                 try:
-                    batch = self._take(_BATCH_UNDER_LOAD if flood else _BATCH)
+                    batch = self._take(_BATCH_UNDER_LOAD if flood else self.batch)
                     if batch:
                         await self._index_resolved(batch)
                     more = batch is not None
@@ -260,6 +282,8 @@ class Indexer:
         if not self.sinks:
             return
         for pending, models, items in zip(batch, decoded, stored, strict=True):
+            if items is None:  # another indexer did it (and told its sinks)
+                continue
             record = pending.record
             captured = Captured(
                 envelope=pending.envelope,
@@ -305,7 +329,7 @@ class Indexer:
         pending.record.items = records
         return models
 
-    def _write(self, batch: list[_Pending]) -> list[list[StoredItem]]:
+    def _write(self, batch: list[_Pending]) -> list[list[StoredItem] | None]:
         """Index rows for the batch in one commit; when a row cannot be written (a bug, never
         a full store: that raises), each envelope alone, and the one at fault as invalid."""
         try:
@@ -314,7 +338,7 @@ class Indexer:
             raise
         except Exception as exc:
             self._once.failed("writing index rows", exc)
-        stored: list[list[StoredItem]] = []
+        stored: list[list[StoredItem] | None] = []
         for pending in batch:
             try:
                 stored += self.writer.index([(pending.envelope_id, pending.record)])

@@ -21,15 +21,17 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
-from devsentry.process.indexer import Captured
 from devsentry.render.text import clean
 from devsentry.store.ids import short_id
 from devsentry.store.records import IssueRecord
 from devsentry.tasks import supervise
+
+if TYPE_CHECKING:
+    from devsentry.process.indexer import Captured
 
 __all__ = [
     "ALERT_KINDS",

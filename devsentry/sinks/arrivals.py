@@ -1,7 +1,8 @@
 """Wakes whoever waits for new items (MCP's `wait_for_events`) when the index has stored some.
 
 Inside `devsentry serve` a waiting agent should hear of an event as soon as it is indexed,
-without polling the store: the indexer publishes each indexed envelope here, and `publish`
+without polling the store: the indexer publishes each indexed envelope here (or, when it runs
+in the worker process, the worker says so through a pipe and `indexed()` is called), and `publish`
 only bumps a counter and sets an event, so it costs ingest nothing. Waiters read the counter
 before they look at the store and wait only while it is unchanged, so an item indexed between
 their look and their wait still wakes them.
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import TYPE_CHECKING
 
-from devsentry.process.indexer import Captured
+if TYPE_CHECKING:
+    from devsentry.process.indexer import Captured
 
 __all__ = ["Arrivals"]
 
@@ -28,6 +31,10 @@ class Arrivals:
         self._event = asyncio.Event()
 
     def publish(self, captured: Captured) -> None:
+        self._wake()
+
+    def indexed(self) -> None:
+        """What `publish` does, for an index in another process (the worker tells)."""
         self._wake()
 
     async def stop(self) -> None:

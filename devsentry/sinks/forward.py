@@ -83,6 +83,11 @@ class Forwarder:
             self._added = True
             self._wake.set()
 
+    def poke(self) -> None:
+        """Rows may have been added by another process (the ingest process, for the worker)."""
+        self._added = True
+        self._wake.set()
+
     async def start(self) -> None:
         self._load_limits()
         # rows held under the last run's limits are judged again against those known now

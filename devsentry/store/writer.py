@@ -39,7 +39,7 @@ from devsentry.store.lock import WriterLock
 from devsentry.store.records import EnvelopeRecord, NewEnvelope, StoredItem
 from devsentry.store.store import DEFAULT_KEEP, Store
 
-__all__ = ["INGEST_BUSY_TIMEOUT", "WAL_RESTART", "StoreWriter"]
+__all__ = ["INGEST_BUSY_TIMEOUT", "WAL_RESTART", "StoreWriter", "write_index"]
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,11 @@ class StoreWriter:
         db = self._store.db
         db.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpointer's job
         db.execute(f"PRAGMA journal_size_limit = {WAL_RESTART}")
-        db.execute(f"PRAGMA busy_timeout = {INGEST_BUSY_TIMEOUT}")
+        # Never wait for the write lock inside SQLite: its busy handler sleeps on the event
+        # loop. A flush that finds the lock taken (the worker's index commit, another
+        # program) tries again a millisecond later while requests keep arriving, and refuses
+        # only after INGEST_BUSY_TIMEOUT.
+        db.execute("PRAGMA busy_timeout = 0")
         self._pending: list[tuple[NewEnvelope, asyncio.Future[int]]] = []
         self._since_prune = _PRUNE_EVERY  # the first commit runs the full retention check
         self._bytes_cutoff = 0
@@ -97,6 +101,7 @@ class StoreWriter:
         self._rate = 0.0
         self._last_commit = time.monotonic()
         self._closing = False
+        self._locked_since: float | None = None  # when flushes began to find the lock taken
         self._exclusive = threading.Event()  # set while a checkpoint holds the write lock
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(
@@ -147,10 +152,13 @@ class StoreWriter:
         remote_addr: str | None = None,
         client: str | None = None,
     ) -> None:
-        """Keep a refused request for inspection (rare: written at once)."""
+        """Keep a refused request for inspection (rare: written at once, waiting briefly for
+        the write lock)."""
+        db = self._store.db
+        db.execute(f"PRAGMA busy_timeout = {INGEST_BUSY_TIMEOUT}")
         try:
             writes.reject(
-                self._store.db,
+                db,
                 raw,
                 status=status,
                 reason=reason,
@@ -164,6 +172,8 @@ class StoreWriter:
                 log.exception("could not keep a rejected request")
             else:
                 log.warning("could not keep a rejected request: %s", fault.detail)
+        finally:
+            db.execute("PRAGMA busy_timeout = 0")
 
     def _flush(self) -> None:
         if self._exclusive.is_set() and self._pending:
@@ -178,15 +188,17 @@ class StoreWriter:
             with self._store.transaction() as db:
                 results = writes.insert_envelopes(db, [envelope for envelope, _ in batch])
         except Exception as exc:  # every waiter gets an answer (a 503 or a 500), never a hang
-            if self._checkpoint_held(exc):  # our own checkpointer after all: try again
+            if self._retry_locked(exc):  # the lock is held for a moment: try again soon
                 self._pending = batch + self._pending
                 asyncio.get_running_loop().call_later(_CHECKPOINT_WAIT, self._flush)
                 return
+            self._locked_since = None
             error = self._failed(exc)
             for _, future in batch:
                 if not future.done():
                     future.set_exception(error)
             return
+        self._locked_since = None
         self._committed()
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():  # a cancelled request (client gone): its data is stored
@@ -194,10 +206,21 @@ class StoreWriter:
         self._newest = results[-1]
         self._prune(len(batch))
 
-    def _checkpoint_held(self, exc: Exception) -> bool:
-        """Whether `exc` is the lock our checkpointer took after `_flush` looked."""
+    def _retry_locked(self, exc: Exception) -> bool:
+        """Whether a flush that failed with `exc` should try again shortly: the write lock is
+        held by our checkpointer, or by someone else for less than INGEST_BUSY_TIMEOUT so far
+        (the worker's index commits take a few milliseconds)."""
+        if self._closing:
+            return False
         fault = unavailable(exc, self.path)
-        return fault is not None and fault.reason == "locked" and self._exclusive.is_set()
+        if fault is None or fault.reason != "locked":
+            return False
+        if self._exclusive.is_set():
+            return True
+        now = time.monotonic()
+        if self._locked_since is None:
+            self._locked_since = now
+        return now - self._locked_since < INGEST_BUSY_TIMEOUT / 1000
 
     def _failed(self, exc: Exception) -> Exception:
         """What the waiters of a failed commit get: `StoreUnavailable`, or the bug itself."""
@@ -256,34 +279,17 @@ class StoreWriter:
             return  # the next start carries on
         loop.call_soon(self._prune, 0)
 
-    def index(self, batch: list[tuple[int, NewEnvelope]]) -> list[list[StoredItem]]:
+    def index(self, batch: list[tuple[int, NewEnvelope]]) -> list[list[StoredItem] | None]:
         """Index the items of committed envelopes (called by the indexer), in one commit.
 
         Envelopes retention pruned before the index reached them (a flood longer than `keep`)
         get no rows. Raises `StoreUnavailable` when the store cannot take the index now; the
         envelopes stay unindexed in the store (`unindexed()`).
         """
-        gone = self._pruned(batch)
-        try:
-            with self._store.transaction() as db:
-                stored = iter(writes.insert_items(db, [e for e in batch if e[0] not in gone]))
-        except sqlite3.Error as exc:
-            fault = unavailable(exc, self.path)
-            if fault is None:
-                raise
-            raise fault from exc
+        check = bool(batch) and batch[0][0] <= max(self._newest - self.keep, self._bytes_cutoff)
+        stored = write_index(self._store, self.path, batch, check_pruned=check)
         self._last_commit = time.monotonic()  # not calm while the index catches up
-        return [[] if envelope_id in gone else next(stored) for envelope_id, _ in batch]
-
-    def _pruned(self, batch: list[tuple[int, NewEnvelope]]) -> set[int]:
-        """The envelopes of `batch` that retention already deleted (none below `keep`)."""
-        if not batch or batch[0][0] > max(self._newest - self.keep, self._bytes_cutoff):
-            return set()
-        ids = [envelope_id for envelope_id, _ in batch]
-        present = self._store.db.execute(
-            f"SELECT id FROM envelopes WHERE id IN ({','.join('?' * len(ids))})", ids
-        )
-        return set(ids) - {envelope_id for (envelope_id,) in present}
+        return stored
 
     def unindexed(self, limit: int = 256) -> list[EnvelopeRecord]:
         return self._store.unindexed(limit)
@@ -337,3 +343,40 @@ class StoreWriter:
             log.exception("final WAL checkpoint failed")
         self._store.close()
         self._lock.release()
+
+
+def write_index(
+    store: Store, path: Path, batch: list[tuple[int, NewEnvelope]], *, check_pruned: bool
+) -> list[list[StoredItem] | None]:
+    """The index rows of `batch` in one commit, for whichever process indexes (this one's
+    writer, or the worker beside it). An envelope is indexed once: one another indexer
+    already did (a worker orphaned by a killed server, finishing its batch while a new one
+    starts) gets None in place of its rows. With `check_pruned`, envelopes retention deleted
+    before the index reached them get no rows. Both are looked up inside the transaction, so
+    the other process cannot slip in between. Raises `StoreUnavailable` when the store
+    cannot take the index now."""
+    try:
+        with store.transaction() as db:
+            (done,) = db.execute(
+                "SELECT coalesce((SELECT value FROM meta WHERE key = 'indexed_upto'), 0)"
+            ).fetchone()
+            elsewhere = {envelope_id for envelope_id, _ in batch if envelope_id <= done}
+            gone: set[int] = set()
+            if check_pruned and batch:
+                ids = [envelope_id for envelope_id, _ in batch]
+                present = db.execute(
+                    f"SELECT id FROM envelopes WHERE id IN ({','.join('?' * len(ids))})", ids
+                )
+                gone |= set(ids) - {envelope_id for (envelope_id,) in present}
+            gone -= elsewhere
+            rows = writes.insert_items(db, [e for e in batch if e[0] not in gone | elsewhere])
+            stored = iter(rows)
+            return [
+                None if envelope_id in elsewhere else [] if envelope_id in gone else next(stored)
+                for envelope_id, _ in batch
+            ]
+    except sqlite3.Error as exc:
+        fault = unavailable(exc, path)
+        if fault is None:
+            raise
+        raise fault from exc
