@@ -141,22 +141,21 @@ def serve(
     path = resolve_store(store_path)
     policy = forward_policy(forward, forward_types, forward_sample, need_dsn=True)
 
-    if dashboard:
-        _serve_with_ui(
-            lambda: serving(
-                path,
-                host=host,
-                port=port,
-                keep=keep,
-                max_size=max_size * MIB,
-                forward=policy,
-                origins=origins,
-                **after_commit(console, True, workers, alerts, sourcemaps),
-            ),
+    def server() -> AbstractAsyncContextManager[Server]:
+        return serving(
             path,
-            export_dir,
-            f"{host}:{port}",
+            host=host,
+            port=port,
+            keep=keep,
+            max_size=max_size * MIB,
+            forward=policy,
+            origins=origins,
+            # the dashboard takes the terminal: no console beside it
+            **after_commit(console, quiet or dashboard, workers, alerts, sourcemaps),
         )
+
+    if dashboard:
+        _serve_with_ui(server, path, export_dir, f"{host}:{port}")
         return
 
     def ready(server: Server) -> None:
@@ -173,19 +172,7 @@ def serve(
             console.print(maps, highlight=False, soft_wrap=True)
 
     try:
-        run_until_stopped(
-            lambda: serving(
-                path,
-                host=host,
-                port=port,
-                keep=keep,
-                max_size=max_size * MIB,
-                forward=policy,
-                origins=origins,
-                **after_commit(console, quiet, workers, alerts, sourcemaps),
-            ),
-            ready,
-        )
+        run_until_stopped(server, ready)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
