@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["Once", "run_loop", "spawn", "supervise"]
+__all__ = ["Once", "call_on", "run_loop", "spawn", "supervise"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -98,3 +98,19 @@ def run_loop(main: Coroutine[Any, Any, T]) -> T:
             factory = uvloop.new_event_loop
     with asyncio.Runner(loop_factory=factory) as runner:
         return runner.run(main)
+
+
+def call_on(loop: asyncio.AbstractEventLoop | None, callback: Callable[[], object]) -> None:
+    """Run `callback` on `loop`: at once when already on it, else soon, from any thread
+    (sinks are published to from the ingest loop and from other threads). Nothing when the
+    loop is gone."""
+    if loop is None or loop.is_closed():
+        return
+    try:
+        here: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        here = None
+    if here is loop:
+        callback()
+    else:
+        loop.call_soon_threadsafe(callback)

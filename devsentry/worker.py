@@ -31,7 +31,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -59,12 +59,11 @@ _STOP_TIMEOUT = 120.0  # seconds a stopping worker may take to index what is lef
 
 
 class Work(msgspec.Struct, frozen=True):
-    """What the worker runs besides the indexer: where its live console prints (None:
-    quiet), how wide it is (None: the terminal's width), the alerts it raises and where
-    JavaScript frames' source maps may come from."""
+    """What the worker runs besides the indexer: the live console on serve's standard output
+    (False: quiet), the alerts it raises and where JavaScript frames' source maps may come
+    from."""
 
-    console: Literal["stdout", "stderr"] | None = "stdout"
-    width: int | None = None
+    console: bool = True
     alerts: AlertPolicy | None = None
     sourcemaps: SourceMapPolicy | None = None
 
@@ -102,7 +101,6 @@ class WorkerProcess:
         self._poke_due = False
         self._stopping = False
         self._watcher: asyncio.Task[None] | None = None
-        self.restarts = 0
 
     @property
     def pid(self) -> int | None:
@@ -219,7 +217,6 @@ class WorkerProcess:
             if self._stopping:
                 return
             self._close_pipe()
-            self.restarts += 1
             self._say(code)
             if time.monotonic() - started > 60:
                 delay = _RESTART_FIRST
@@ -295,11 +292,7 @@ async def _work(spec: _Spec, tell: int | None = None) -> None:
     from devsentry.store.indexing import IndexWriter
 
     work = spec.work
-    console = (
-        None
-        if work.console is None
-        else make_console(stderr=work.console == "stderr", width=work.width)
-    )
+    console = make_console() if work.console else None
     writer = IndexWriter(Path(spec.store))
     loop = asyncio.get_running_loop()
     ended = asyncio.Event()

@@ -276,7 +276,7 @@ def test_the_worker_tells_the_ingest_process_when_its_index_moved(tmp_path: Path
         told.set()
 
     background = Background(
-        lambda: ingesting(store, work=Work(console=None), on_indexed=on_indexed), "ingest"
+        lambda: ingesting(store, work=Work(console=False), on_indexed=on_indexed), "ingest"
     )
     pipeline = background.start()
     try:

@@ -188,40 +188,46 @@ def sourcemap_options(func: F) -> F:
     return cast(F, wrapper)
 
 
-class SinceParam(click.ParamType):
+class _ParsedParam(click.ParamType):
+    """A value `parse` turns into seconds; its ValueError is click's usage error."""
+
+    @staticmethod
+    def parse(text: str) -> float:
+        raise NotImplementedError
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float):
+            return value
+        try:
+            return self.parse(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class SinceParam(_ParsedParam):
     """`--since 10m` / `--since 2026-01-31T14:00` as epoch seconds."""
 
     name = "when"
 
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> float:
+    @staticmethod
+    def parse(text: str) -> float:
         from devsentry.browse.query import parse_since
 
-        if isinstance(value, float):
-            return value
-        try:
-            return parse_since(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+        return parse_since(text)
 
 
-class DurationParam(click.ParamType):
+class DurationParam(_ParsedParam):
     """`--for 1h30m` as seconds."""
 
     name = "duration"
 
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> float:
+    @staticmethod
+    def parse(text: str) -> float:
         from devsentry.browse.query import parse_duration
 
-        if isinstance(value, float):
-            return value
-        try:
-            return parse_duration(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+        return parse_duration(text)
 
 
 def status_option(func: F) -> F:

@@ -313,7 +313,7 @@ def after_commit(
         return {**after, "sinks": make_sinks(None if quiet else console)}
     from devsentry.worker import Work
 
-    work = Work(console=None if quiet else "stdout")
+    work = Work(console=not quiet)
     return {**after, "work": work, "notices": None if quiet else console}
 
 

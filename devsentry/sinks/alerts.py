@@ -28,7 +28,7 @@ import msgspec
 from devsentry.render.text import clean
 from devsentry.store.ids import short_id
 from devsentry.store.records import IssueRecord
-from devsentry.tasks import supervise
+from devsentry.tasks import call_on, supervise
 
 if TYPE_CHECKING:
     from devsentry.process.indexer import Captured
@@ -217,17 +217,8 @@ class AlertSink:
             self._wake()
 
     def _wake(self) -> None:
-        loop, wakeup = self._loop, self._wakeup
-        if loop is None or wakeup is None or loop.is_closed():
-            return
-        try:
-            here = asyncio.get_running_loop()
-        except RuntimeError:
-            here = None
-        if here is loop:
-            wakeup.set()
-        else:
-            loop.call_soon_threadsafe(wakeup.set)
+        if self._wakeup is not None:
+            call_on(self._loop, self._wakeup.set)
 
     # -- the delivering side ----------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from devsentry.render.layout import one_line
 from devsentry.render.text import clean
 from devsentry.render.verdict import verdict_line
 from devsentry.render.workflow import came_back_block
-from devsentry.tasks import supervise
+from devsentry.tasks import call_on, supervise
 
 __all__ = ["ConsoleSink", "item_meta"]
 
@@ -237,19 +237,9 @@ class ConsoleSink:
 
     def _wake(self) -> None:
         """Wake the printing task, from its own loop or from any other thread."""
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
         if self._wakeup is not None and self._wakeup.is_set():
             return
-        try:
-            here = asyncio.get_running_loop()
-        except RuntimeError:
-            here = None
-        if here is loop:
-            self._poke()
-        else:
-            loop.call_soon_threadsafe(self._poke)
+        call_on(self._loop, self._poke)
 
     def _poke(self) -> None:
         if self._wakeup is not None and self._drained is not None:
