@@ -63,7 +63,11 @@ document.getElementById('refresh').addEventListener('click', () => {
 let pending = Promise.resolve();
 document.getElementById('prices').addEventListener('click', () => {
   pending = (async () => {
-    await fetch(`${config.api}/balance?account=2`);
+    const response = await fetch(`${config.api}/balance?account=2`);
+    await response.text();
+    // The SDK ends the fetch's span in its own handler of the response: let that run before
+    // the pageload ends, or the span ends after its segment was sent and may never be.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     const active = Sentry.getActiveSpan();
     if (active) Sentry.getRootSpan(active).end();
   })();
